@@ -1,0 +1,1 @@
+"""The HTTP API: thin resources over the services, described by OpenAPI."""

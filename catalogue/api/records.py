@@ -1,0 +1,188 @@
+"""``/api/datasets`` and ``/api/publications``: thin HTTP resources over the record service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema
+
+from catalogue.api.context import db, etag_headers, require_if_match
+from catalogue.identity import current_identity
+from catalogue.models import Record
+from catalogue.services.records import ListArgs, RecordService, datasets, publications
+from schemas.records import (
+    AuditEventSchema,
+    DatasetSchema,
+    PublicationSchema,
+    RecordListArgsSchema,
+    WithdrawSchema,
+    page_of,
+)
+
+
+class _Shown:
+    """A record with the links the API adds; everything else reads through to the record."""
+
+    def __init__(self, record: Record, endpoint: str) -> None:
+        self._record = record
+        rid = record.id
+        self.links = {
+            "self": url_for(f"{endpoint}.Item", record_id=rid, _external=True),
+            "versions": url_for(f"{endpoint}.Versions", record_id=rid, _external=True),
+            "history": url_for(f"{endpoint}.History", record_id=rid, _external=True),
+            "publish": url_for(f"{endpoint}.Publish", record_id=rid, _external=True),
+            "withdraw": url_for(f"{endpoint}.Withdraw", record_id=rid, _external=True),
+        }
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._record, name)
+
+
+class _AuditShown:
+    def __init__(self, event: Any) -> None:
+        self._event = event
+        self.actor_name = event.actor.name if event.actor else None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._event, name)
+
+
+def record_blueprint(
+    name: str, service: RecordService[Any], schema: type[Schema], noun: str
+) -> Blueprint:
+    blp = Blueprint(
+        name,
+        __name__,
+        url_prefix=f"/api/{name}",
+        description=f"Register, publish, version and withdraw {noun}s.",
+    )
+    page_schema = page_of(schema)
+
+    def shown(record: Record) -> _Shown:
+        return _Shown(record, name)
+
+    @blp.route("")
+    class Collection(MethodView):
+        @blp.arguments(RecordListArgsSchema, location="query", as_kwargs=True)
+        @blp.response(200, page_schema)
+        def get(self, page: int, size: int, theme: list[str], department: list[str],
+                resource_type: list[str], year: int | None = None, status: str | None = None,
+                owner: str | None = None) -> dict[str, Any]:  # fmt: skip
+            """List the current published versions, or filter by status, theme, year, ..."""
+            args = ListArgs(
+                page=page, size=size, themes=theme, departments=department,
+                resource_types=resource_type, year=year, status=status, mine=owner == "me",
+            )  # fmt: skip
+            identity = current_identity()
+            with db().reader() as session:
+                total, rows = service.list(session, identity, args)
+                hits = [shown(row) for row in rows]
+                return {"total": total, "page": page, "size": size, "hits": hits}
+
+        @blp.arguments(schema)
+        @blp.response(201, schema, headers={"ETag": {"description": "The revision"}})
+        @blp.alt_response(401, description="Not logged in")
+        @blp.alt_response(409, description="The DOI is already registered")
+        def post(self, data: dict[str, Any]) -> Any:
+            """Create a draft."""
+            identity = current_identity()
+            with db().unit_of_work() as session:
+                record = service.create(session, identity, data)
+                body = shown(record)
+                headers = etag_headers(record)
+                headers["Location"] = body.links["self"]
+                return body, 201, headers
+
+    @blp.route("/<record_id>", endpoint="Item")
+    class Item(MethodView):
+        @blp.response(200, schema)
+        @blp.alt_response(404, description="No such record, or not visible to you")
+        def get(self, record_id: str) -> Any:
+            """Read a record (a withdrawn record answers with its tombstone)."""
+            identity = current_identity()
+            with db().reader() as session:
+                record = service.read(session, identity, record_id)
+                return shown(record), 200, etag_headers(record)
+
+        @blp.arguments(schema)
+        @blp.response(200, schema)
+        @blp.alt_response(412, description="If-Match does not match the current revision")
+        @blp.alt_response(428, description="If-Match is missing")
+        def put(self, data: dict[str, Any], record_id: str) -> Any:
+            """Replace the metadata of a record.  Send the revision you read in If-Match."""
+            expected = require_if_match()
+            identity = current_identity()
+            with db().unit_of_work() as session:
+                record = service.update(session, identity, record_id, data, expected)
+                return shown(record), 200, etag_headers(record)
+
+        @blp.response(204)
+        def delete(self, record_id: str) -> Response:
+            """Discard a draft that was never published."""
+            expected = require_if_match()
+            identity = current_identity()
+            with db().unit_of_work() as session:
+                service.discard(session, identity, record_id, expected)
+            return Response(status=204)
+
+    @blp.route("/<record_id>/publish", endpoint="Publish")
+    class Publish(MethodView):
+        @blp.response(200, schema)
+        @blp.alt_response(422, description="Fields needed to publish are missing")
+        def post(self, record_id: str) -> Any:
+            """Publish a draft (checks the fields a published record needs)."""
+            expected = require_if_match()
+            identity = current_identity()
+            with db().unit_of_work() as session:
+                record = service.publish(session, identity, record_id, expected)
+                return shown(record), 200, etag_headers(record)
+
+    @blp.route("/<record_id>/versions", endpoint="Versions")
+    class Versions(MethodView):
+        @blp.response(200, schema(many=True))
+        def get(self, record_id: str) -> Any:
+            """All versions of the work this record is a version of, oldest first."""
+            identity = current_identity()
+            with db().reader() as session:
+                return [shown(r) for r in service.versions(session, identity, record_id)]
+
+        @blp.response(201, schema)
+        def post(self, record_id: str) -> Any:
+            """Start a new version: a draft copy of this published record, without its DOI."""
+            identity = current_identity()
+            with db().unit_of_work() as session:
+                record = service.new_version(session, identity, record_id)
+                body = shown(record)
+                headers = etag_headers(record)
+                headers["Location"] = body.links["self"]
+                return body, 201, headers
+
+    @blp.route("/<record_id>/withdraw", endpoint="Withdraw")
+    class Withdraw(MethodView):
+        @blp.arguments(WithdrawSchema)
+        @blp.response(200, schema)
+        def post(self, data: dict[str, Any], record_id: str) -> Any:
+            """Withdraw a published record; its metadata stays as a tombstone with the reason."""
+            expected = require_if_match()
+            identity = current_identity()
+            with db().unit_of_work() as session:
+                record = service.withdraw(session, identity, record_id, data["reason"], expected)
+                return shown(record), 200, etag_headers(record)
+
+    @blp.route("/<record_id>/history", endpoint="History")
+    class History(MethodView):
+        @blp.response(200, AuditEventSchema(many=True))
+        def get(self, record_id: str) -> Any:
+            """The audit trail of this record: who changed what, and when."""
+            identity = current_identity()
+            with db().reader() as session:
+                return [_AuditShown(e) for e in service.history(session, identity, record_id)]
+
+    return blp
+
+
+datasets_blp = record_blueprint("datasets", datasets, DatasetSchema, "dataset")
+publications_blp = record_blueprint("publications", publications, PublicationSchema, "publication")

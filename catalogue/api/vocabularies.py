@@ -1,0 +1,67 @@
+"""``/api/vocabularies/...``: the terms records may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema
+
+from catalogue.api.context import db
+from catalogue.errors import NotFound
+from catalogue.services.vocabularies import VOCABULARIES, list_terms
+from schemas.terms import (
+    AccessRightSchema,
+    DepartmentSchema,
+    LicenceSchema,
+    ResourceTypeSchema,
+    TermListArgsSchema,
+    ThemeSchema,
+)
+
+blp = Blueprint(
+    "vocabularies",
+    __name__,
+    url_prefix="/api/vocabularies",
+    description="Innovation themes, departments, SPDX licences, resource types, access rights.",
+)
+
+_SCHEMAS: dict[str, type[Schema]] = {
+    "themes": ThemeSchema,
+    "departments": DepartmentSchema,
+    "licences": LicenceSchema,
+    "resource-types": ResourceTypeSchema,
+    "access-rights": AccessRightSchema,
+}
+
+
+def _register(vocabulary: str, schema: type[Schema]) -> None:
+    title = vocabulary.replace("-", " ")
+
+    class Terms(MethodView):
+        @blp.arguments(TermListArgsSchema, location="query", as_kwargs=True)
+        @blp.response(200, schema(many=True))
+        def get(self, q: str | None = None) -> Any:
+            with db().reader() as session:
+                return list_terms(session, vocabulary, q)
+
+    class Term(MethodView):
+        @blp.response(200, schema)
+        @blp.alt_response(404, description="No such term")
+        def get(self, term_id: str) -> Any:
+            with db().reader() as session:
+                term = session.get(VOCABULARIES[vocabulary], term_id)
+                if term is None:
+                    raise NotFound(f"No term {term_id!r} in {title}.")
+                return term
+
+    Terms.get.__doc__ = f"List the {title}."
+    Term.get.__doc__ = f"One of the {title}."
+    name = vocabulary.replace("-", "_")
+    blp.route(f"/{vocabulary}", endpoint=f"{name}_list")(Terms)
+    blp.route(f"/{vocabulary}/<term_id>", endpoint=f"{name}_item")(Term)
+
+
+for _vocabulary, _schema in _SCHEMAS.items():
+    _register(_vocabulary, _schema)

@@ -1,0 +1,152 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, g, jsonify
+from flask_smorest import Api
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from catalogue.config import Settings
+from catalogue.db import Database
+from catalogue.errors import ServiceError
+from search import SearchConfig, SearchEngine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CatalogueState:
+    """What one application instance holds: its settings, database and search engine."""
+
+    settings: Settings
+    db: Database
+    search: SearchEngine | None
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        API_TITLE="FAIR research data catalogue",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": (
+                    "Register, find and reuse datasets and publications. Reads need no "
+                    "account; changes need a login and an If-Match header with the ETag "
+                    "(revision) you last read."
+                )
+            }
+        },
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        SERVER_NAME=None,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schema's field order
+    search = None
+    if settings.elasticsearch_url:
+        search = SearchEngine(
+            SearchConfig(
+                url=settings.elasticsearch_url,
+                api_key=settings.elasticsearch_api_key,
+                username=settings.elasticsearch_username,
+                password=settings.elasticsearch_password,
+                ca_certs=settings.elasticsearch_ca_certs,
+                index_prefix=settings.index_prefix,
+            )
+        )
+    app.extensions["catalogue"] = CatalogueState(
+        settings=settings, db=Database(settings.effective_database_url), search=search
+    )
+
+    api = Api(app)
+    from catalogue.api import health, records, vocabularies
+
+    api.register_blueprint(records.datasets_blp)
+    api.register_blueprint(records.publications_blp)
+    api.register_blueprint(vocabularies.blp)
+    api.register_blueprint(health.blp)
+    _register_error_handlers(app)
+
+    @app.after_request
+    def _mark_dev_identity(response: Response) -> Response:
+        if g.get("dev_identity"):
+            response.headers["X-Dev-Identity"] = "development identity, not for production"
+        return response
+
+    @app.get("/")
+    def index() -> Any:
+        return jsonify(
+            {
+                "name": "FAIR research data catalogue",
+                "api": "/api/docs",
+                "openapi": "/api/openapi.json",
+                "datasets": "/api/datasets",
+                "publications": "/api/publications",
+                "health": "/api/health",
+            }
+        )
+
+    return app
+
+
+def _error(code: int, message: str, errors: Any = None) -> tuple[Response, int]:
+    """The one error format: ``{code, status, message, errors}``."""
+    from http import HTTPStatus
+
+    body: dict[str, Any] = {"code": code, "status": HTTPStatus(code).phrase, "message": message}
+    if errors:
+        body["errors"] = errors
+    return jsonify(body), code
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError) -> tuple[Response, int]:
+        return _error(exc.status, exc.message, exc.errors)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def _database_unavailable(exc: DBAPIError) -> tuple[Response, int]:
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            log.warning("database unavailable: %s", type(exc.orig).__name__)
+            response, code = _error(503, "The database is unavailable; try again shortly.")
+            response.headers["Retry-After"] = "5"
+            return response, code
+        log.exception("database error")
+        return _error(500, "Internal error; it has been logged.")
+
+    @app.errorhandler(InternalServerError)
+    def _internal(exc: InternalServerError) -> tuple[Response, int]:
+        # Never a stack trace to users; the log has it.
+        log.error("unhandled error", exc_info=exc.original_exception)
+        return _error(500, "Internal error; it has been logged.")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> tuple[Response, int]:
+        data = getattr(exc, "data", None) or {}
+        errors = data.get("errors") or data.get("messages")
+        message = data.get("message") or exc.description or ""
+        if errors and not data.get("message"):
+            message = "The request has invalid fields; see errors."
+        response, code = _error(exc.code or 500, message, errors)
+        for key, value in (data.get("headers") or {}).items():
+            response.headers[key] = value
+        if exc.code == 405 and (allowed := exc.get_headers()):
+            for key, value in allowed:
+                if key.lower() == "allow":
+                    response.headers["Allow"] = value
+        return response, code

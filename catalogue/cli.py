@@ -1,0 +1,126 @@
+"""The ``catalogue`` command: database, vocabularies, demo and server.
+
+Built on Flask's CLI, so ``catalogue run``, ``catalogue routes`` and ``catalogue shell`` work
+too.  Settings come from ``CATALOGUE_*`` environment variables (see the README).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from catalogue import migrate
+from catalogue.app import CatalogueState, create_app
+from catalogue.config import Settings
+
+console = Console(stderr=True)
+
+
+def _state() -> CatalogueState:
+    state: CatalogueState = current_app.extensions["catalogue"]
+    return state
+
+
+def _make_app() -> Flask:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_make_app, add_version_option=False)
+def main() -> None:
+    """FAIR research data catalogue."""
+
+
+@main.group()
+def db() -> None:
+    """Create and migrate the database schema."""
+
+
+def _upgrade_and_sync(state: CatalogueState) -> dict[str, int]:
+    from catalogue.services.vocabularies import sync_vocabularies
+
+    if state.settings.is_sqlite:
+        Path(state.settings.data_dir).mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(state.db.engine)
+    with state.db.unit_of_work() as session:
+        return sync_vocabularies(session)
+
+
+@db.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Migrate the schema to the newest revision and synchronise the vocabularies."""
+    counts = _upgrade_and_sync(_state())
+    revision = migrate.current(_state().db.engine)
+    console.print(f"[green]Database at revision {revision}[/]; vocabularies: " + ", ".join(
+        f"{count} {name}" for name, count in counts.items()))  # fmt: skip
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Migrate the schema back to REVISION ('base' removes every table)."""
+    migrate.downgrade(_state().db.engine, revision)
+    console.print(f"Database at revision {migrate.current(_state().db.engine) or 'base'}")
+
+
+@db.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the schema revision of the database."""
+    click.echo(migrate.current(_state().db.engine) or "base (empty database)")
+
+
+@main.command()
+@click.option("--datasets", "n_datasets", default=2000, show_default=True, help="Datasets to make.")
+@click.option("--publications", "n_publications", default=3000, show_default=True,
+              help="Publications to make.")  # fmt: skip
+@click.option("--seed", default=2026, show_default=True, help="Same seed, same catalogue.")
+@click.option("--reset/--keep", default=True, show_default=True,
+              help="Start from an empty embedded database.")  # fmt: skip
+@click.option("--serve/--no-serve", default=True, show_default=True,
+              help="Serve the catalogue once the data is loaded.")  # fmt: skip
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def demo(n_datasets: int, n_publications: int, seed: int, reset: bool, serve: bool, host: str,
+         port: int) -> None:  # fmt: skip
+    """Create the embedded database, load demo data and serve on 127.0.0.1."""
+    from catalogue.demo import load_demo
+
+    settings = Settings.from_env()
+    if reset:
+        if not settings.is_sqlite:
+            raise click.UsageError("--reset only empties the embedded SQLite database; use --keep")
+        shutil.rmtree(Path(settings.data_dir).resolve(), ignore_errors=True)
+    app = create_app(settings)
+    state: CatalogueState = app.extensions["catalogue"]
+    _upgrade_and_sync(state)
+    total = n_datasets + n_publications
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("Registering demo records", total=total)
+        counts = load_demo(
+            state.db, n_datasets, n_publications, seed,
+            progress=lambda n: progress.advance(task, n),
+        )  # fmt: skip
+    table = Table(title="Demo catalogue")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name, count in counts.items():
+        table.add_row(name, str(count))
+    console.print(table)
+    if serve:
+        console.print(
+            f"Serving on [bold]http://{host}:{port}/[/] - API docs at /api/docs, try "
+            f"[bold]curl http://{host}:{port}/api/datasets?theme=genetics[/].  Ctrl-C stops."
+        )
+        app.run(host=host, port=port, threaded=True, use_reloader=False)

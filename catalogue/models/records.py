@@ -1,0 +1,302 @@
+"""Datasets and publications.
+
+Joined-table inheritance: ``records`` holds the metadata both kinds share (named after the
+DataCite metadata schema), ``datasets`` and ``publications`` hold what is specific to each.
+Every version of a work is its own row; versions of one work share a ``concept_id``.
+``revision`` is the row version counter: SQLAlchemy refuses to write over a newer row, and
+the API exposes it as the ETag.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalogue.models.base import Base, UTCDateTime, new_record_id, utcnow
+from catalogue.models.vocabularies import Department, Theme
+
+STATUSES = ("draft", "published", "withdrawn")
+KINDS = ("dataset", "publication")
+
+record_themes = Table(
+    "record_themes",
+    Base.metadata,
+    Column("record_id", ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("themes.id"), primary_key=True, index=True),
+)
+
+record_departments = Table(
+    "record_departments",
+    Base.metadata,
+    Column("record_id", ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    Column("department_id", ForeignKey("departments.id"), primary_key=True, index=True),
+)
+
+
+class User(Base):
+    """A person known to the catalogue (owner of records, actor in the audit trail)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255))
+    orcid: Mapped[str | None] = mapped_column(String(19))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Journal(Base):
+    """A journal in the register: identifiers, DOAJ membership and article processing charge."""
+
+    __tablename__ = "journals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    issn: Mapped[str | None] = mapped_column(String(9), unique=True)
+    eissn: Mapped[str | None] = mapped_column(String(9), unique=True)
+    publisher: Mapped[str | None] = mapped_column(Text)
+    in_doaj: Mapped[bool] = mapped_column(Boolean, default=False)
+    apc_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    apc_currency: Mapped[str | None] = mapped_column(String(3))
+    doaj_as_of: Mapped[date | None] = mapped_column(Date)
+
+
+class Record(Base):
+    __tablename__ = "records"
+    __table_args__ = (
+        CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
+    )
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_record_id)
+    kind: Mapped[str] = mapped_column(String(16))
+    concept_id: Mapped[str] = mapped_column(String(16), index=True)
+    version_number: Mapped[int] = mapped_column(Integer, default=1)
+    is_latest: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+
+    doi: Mapped[str | None] = mapped_column(String(255), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    publisher: Mapped[str | None] = mapped_column(Text)
+    publication_date: Mapped[date | None] = mapped_column(Date)
+    publication_year: Mapped[int | None] = mapped_column(Integer, index=True)
+    resource_type_id: Mapped[str] = mapped_column(ForeignKey("resource_types.id"), index=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    version: Mapped[str | None] = mapped_column(String(64))
+    license_id: Mapped[str | None] = mapped_column(ForeignKey("licences.id"))
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    subjects: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    dates: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+
+    owner: Mapped[User | None] = relationship()
+    themes: Mapped[list[Theme]] = relationship(secondary=record_themes, order_by=Theme.id)
+    departments: Mapped[list[Department]] = relationship(
+        secondary=record_departments, order_by=Department.id
+    )
+    creators: Mapped[list[Creator]] = relationship(
+        primaryjoin="and_(Creator.record_id == Record.id, Creator.role == 'creator')",
+        order_by="Creator.position",
+        cascade="all, delete-orphan",
+        overlaps="contributors",
+    )
+    contributors: Mapped[list[Creator]] = relationship(
+        primaryjoin="and_(Creator.record_id == Record.id, Creator.role != 'creator')",
+        order_by="Creator.position",
+        cascade="all, delete-orphan",
+        overlaps="creators",
+    )
+    related_identifiers: Mapped[list[RelatedIdentifier]] = relationship(
+        order_by="RelatedIdentifier.position", cascade="all, delete-orphan"
+    )
+    funding: Mapped[list[FundingReference]] = relationship(
+        order_by="FundingReference.position", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"polymorphic_on": "kind", "version_id_col": revision}
+
+    # Read-only views used when the record is shown on the wire.
+    @property
+    def theme_ids(self) -> list[str]:
+        return [theme.id for theme in self.themes]
+
+    @property
+    def department_ids(self) -> list[str]:
+        return [department.id for department in self.departments]
+
+    @property
+    def withdrawal(self) -> dict[str, Any] | None:
+        if self.status != "withdrawn":
+            return None
+        return {"reason": self.withdrawal_reason, "date": self.withdrawn_at}
+
+
+class Dataset(Record):
+    __tablename__ = "datasets"
+
+    id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    access_right_id: Mapped[str] = mapped_column(ForeignKey("access_rights.id"), default="open")
+    embargo_until: Mapped[date | None] = mapped_column(Date)
+    contact_name: Mapped[str | None] = mapped_column(String(255))
+    contact_email: Mapped[str | None] = mapped_column(String(255))
+    temporal_start: Mapped[date | None] = mapped_column(Date)
+    temporal_end: Mapped[date | None] = mapped_column(Date)
+    spatial_coverage: Mapped[str | None] = mapped_column(Text)
+    personal_data: Mapped[bool] = mapped_column(Boolean, default=False)
+    health_data: Mapped[bool] = mapped_column(Boolean, default=False)
+    applicable_legislation: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    distributions: Mapped[list[Distribution]] = relationship(
+        order_by="Distribution.position", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"polymorphic_identity": "dataset"}
+
+    @property
+    def contact_point(self) -> dict[str, Any] | None:
+        if not self.contact_email:
+            return None
+        return {"name": self.contact_name, "email": self.contact_email}
+
+    @property
+    def temporal_coverage(self) -> dict[str, Any] | None:
+        if not (self.temporal_start or self.temporal_end):
+            return None
+        return {"start": self.temporal_start, "end": self.temporal_end}
+
+
+class Publication(Record):
+    __tablename__ = "publications"
+
+    id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    journal_id: Mapped[int | None] = mapped_column(ForeignKey("journals.id"), index=True)
+    peer_reviewed: Mapped[bool | None] = mapped_column(Boolean)
+    publisher_free_to_read: Mapped[bool | None] = mapped_column(Boolean)
+    publisher_license_id: Mapped[str | None] = mapped_column(ForeignKey("licences.id"))
+    deposit_version: Mapped[str | None] = mapped_column(String(16))
+    deposit_url: Mapped[str | None] = mapped_column(Text)
+    deposit_embargo_until: Mapped[date | None] = mapped_column(Date)
+    short_work: Mapped[bool | None] = mapped_column(Boolean)
+    publicly_funded: Mapped[bool | None] = mapped_column(Boolean)
+
+    journal: Mapped[Journal | None] = relationship()
+
+    __mapper_args__ = {"polymorphic_identity": "publication"}
+
+    @property
+    def deposit(self) -> dict[str, Any] | None:
+        if not self.deposit_url:
+            return None
+        return {
+            "version": self.deposit_version,
+            "url": self.deposit_url,
+            "embargo_until": self.deposit_embargo_until,
+        }
+
+
+class Creator(Base):
+    """A creator (``role='creator'``) or contributor (``role`` = DataCite contributorType)."""
+
+    __tablename__ = "record_creators"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    record_id: Mapped[str] = mapped_column(
+        ForeignKey("records.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(32), default="creator")
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255))
+    given_name: Mapped[str | None] = mapped_column(String(255))
+    family_name: Mapped[str | None] = mapped_column(String(255))
+    orcid: Mapped[str | None] = mapped_column(String(19), index=True)
+    affiliations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class RelatedIdentifier(Base):
+    __tablename__ = "related_identifiers"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    record_id: Mapped[str] = mapped_column(
+        ForeignKey("records.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    identifier: Mapped[str] = mapped_column(Text)
+    scheme: Mapped[str] = mapped_column(String(32))
+    relation_type: Mapped[str] = mapped_column(String(64))
+    resource_type: Mapped[str | None] = mapped_column(String(64))
+
+
+class FundingReference(Base):
+    __tablename__ = "funding_references"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    record_id: Mapped[str] = mapped_column(
+        ForeignKey("records.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    funder_name: Mapped[str] = mapped_column(Text)
+    funder_identifier: Mapped[str | None] = mapped_column(String(255))
+    award_number: Mapped[str | None] = mapped_column(String(255))
+    award_title: Mapped[str | None] = mapped_column(Text)
+
+
+class Distribution(Base):
+    """Where a dataset's data can be had: the catalogue links to data, it does not hold it."""
+
+    __tablename__ = "distributions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(Text)
+    access_url: Mapped[str] = mapped_column(Text)
+    download_url: Mapped[str | None] = mapped_column(Text)
+    media_type: Mapped[str | None] = mapped_column(String(255))
+    format: Mapped[str | None] = mapped_column(String(64))
+    byte_size: Mapped[int | None] = mapped_column(BigInteger)
+    checksum: Mapped[str | None] = mapped_column(String(200))
+
+
+class AuditEvent(Base):
+    """Who did what to which record, when, and which fields changed (before and after)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    # Not a foreign key: the history of a discarded draft outlives the draft.
+    record_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revision: Mapped[int | None] = mapped_column(Integer)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,1 @@
+"""Services: the catalogue's rules, independent of HTTP."""

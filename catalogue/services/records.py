@@ -1,0 +1,491 @@
+"""The record service: the rules of the record lifecycle, in one place.
+
+draft -> published -> (new version: a new draft of the same concept) ... -> withdrawn.
+Every change checks the caller's permission and the revision the caller last saw, and
+writes an audit event in the same transaction.  Services never commit: the caller's unit
+of work does, so a failure anywhere leaves nothing half-saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from marshmallow import Schema
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from catalogue import permissions
+from catalogue.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PreconditionFailed,
+)
+from catalogue.models import (
+    AuditEvent,
+    Creator,
+    Dataset,
+    Department,
+    Distribution,
+    FundingReference,
+    Journal,
+    Publication,
+    Record,
+    RelatedIdentifier,
+    Theme,
+    utcnow,
+)
+from catalogue.permissions import Identity
+from schemas.records import DatasetSchema, PublicationSchema
+
+R = TypeVar("R", bound=Record)
+
+# Fields copied from the loaded input straight onto columns of the same name.
+_SCALARS = {
+    "shared": (
+        "doi", "title", "description", "publisher", "publication_date", "language", "version",
+        "license_id", "keywords", "resource_type_id",
+    ),
+    "dataset": (
+        "access_right_id", "embargo_until", "spatial_coverage", "personal_data", "health_data",
+        "applicable_legislation",
+    ),
+    "publication": (
+        "peer_reviewed", "publisher_free_to_read", "publisher_license_id", "short_work",
+        "publicly_funded",
+    ),
+}  # fmt: skip
+
+# Shown on the wire but not part of what a person edits: left out of audit diffs.
+_BOOKKEEPING = {"revision", "updated", "links", "status", "published", "withdrawal",
+                "is_latest", "version_number", "publication_year", "created", "id",
+                "concept_id", "license_url", "access_right_uri"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ListArgs:
+    page: int = 1
+    size: int = 20
+    themes: Sequence[str] = ()
+    departments: Sequence[str] = ()
+    resource_types: Sequence[str] = ()
+    year: int | None = None
+    status: str | None = None
+    mine: bool = False
+
+
+class RecordService(Generic[R]):
+    """Lifecycle of one kind of record (datasets or publications)."""
+
+    def __init__(self, model: type[R], kind: str, schema: Schema) -> None:
+        self.model = model
+        self.kind = kind
+        self.schema = schema
+
+    # -- reading -------------------------------------------------------------------------
+
+    def read(self, session: Session, identity: Identity, record_id: str) -> R:
+        record = session.get(self.model, record_id)
+        if record is None or not permissions.can_read(identity, record):
+            # Same answer for "absent" and "not yours": a draft's existence does not leak.
+            raise NotFound(f"No {self.kind} with id {record_id!r}.")
+        return record
+
+    def list(self, session: Session, identity: Identity, args: ListArgs) -> tuple[int, list[R]]:
+        query = self._list_query(identity, args)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.scalars(
+            query.options(*self._eager())
+            .order_by(self.model.updated_at.desc(), self.model.id)
+            .limit(args.size)
+            .offset((args.page - 1) * args.size)
+        ).all()
+        return total, list(rows)
+
+    def _list_query(self, identity: Identity, args: ListArgs) -> Select[tuple[R]]:
+        model = self.model
+        query = select(model).where(permissions.read_filter(identity, self.kind))
+        if args.mine:
+            if identity.is_anonymous:
+                raise NotAuthenticated("Log in to list your own records.")
+            query = query.where(model.owner_id == identity.user_id)
+        if args.status:
+            query = query.where(model.status == args.status)
+        elif not args.mine:
+            # The public listing: the current version of each published work.
+            query = query.where(model.status == "published", model.is_latest.is_(True))
+        if args.themes:
+            query = query.where(model.themes.any(Theme.id.in_(args.themes)))
+        if args.departments:
+            query = query.where(model.departments.any(Department.id.in_(args.departments)))
+        if args.resource_types:
+            query = query.where(model.resource_type_id.in_(args.resource_types))
+        if args.year is not None:
+            query = query.where(model.publication_year == args.year)
+        return query
+
+    def _eager(self) -> list[Any]:
+        options: list[Any] = [
+            selectinload(self.model.themes),
+            selectinload(self.model.departments),
+            selectinload(self.model.creators),
+            selectinload(self.model.contributors),
+            selectinload(self.model.related_identifiers),
+            selectinload(self.model.funding),
+        ]
+        if self.model is Dataset:
+            options.append(selectinload(Dataset.distributions))
+        if self.model is Publication:
+            options.append(selectinload(Publication.journal))
+        return options
+
+    def versions(self, session: Session, identity: Identity, record_id: str) -> list[R]:
+        record = self.read(session, identity, record_id)
+        rows = session.scalars(
+            select(self.model)
+            .where(self.model.concept_id == record.concept_id)
+            .where(permissions.read_filter(identity, self.kind))
+            .order_by(self.model.version_number)
+        ).all()
+        return list(rows)
+
+    def history(self, session: Session, identity: Identity, record_id: str) -> list[AuditEvent]:
+        record = self.read(session, identity, record_id)
+        if not permissions.can_edit(identity, record):
+            raise Forbidden("Only the record's editors and curators may see its history.")
+        rows = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.record_id == record.id)
+            .options(selectinload(AuditEvent.actor))
+            .order_by(AuditEvent.id)
+        ).all()
+        return list(rows)
+
+    # -- writing -------------------------------------------------------------------------
+
+    def create(self, session: Session, identity: Identity, data: dict[str, Any]) -> R:
+        if not permissions.can_create(identity):
+            raise NotAuthenticated("Log in to register records.")
+        record = self.model(kind=self.kind, status="draft", owner_id=identity.user_id)
+        record.id = record.id or _fresh_id(session)
+        record.concept_id = record.id
+        record.version_number = 1
+        record.is_latest = True
+        self._apply(session, record, data)
+        session.add(record)
+        self._flush(session)
+        self._audit(session, identity, record, "create", {}, self._snapshot(record))
+        return record
+
+    def update(
+        self, session: Session, identity: Identity, record_id: str, data: dict[str, Any],
+        if_match: int | None,
+    ) -> R:  # fmt: skip
+        record = self._editable(session, identity, record_id, if_match)
+        if record.status == "withdrawn":
+            raise Conflict("A withdrawn record cannot be edited.")
+        before = self._snapshot(record)
+        self._apply(session, record, data)
+        self._flush(session)
+        self._audit(session, identity, record, "update", before, self._snapshot(record))
+        return record
+
+    def publish(
+        self, session: Session, identity: Identity, record_id: str, if_match: int | None
+    ) -> R:
+        record = self._editable(session, identity, record_id, if_match)
+        if record.status != "draft":
+            raise Conflict(f"Only drafts can be published; this record is {record.status}.")
+        self._check_publishable(record)
+        before = self._snapshot(record)
+        now = utcnow()
+        if record.publication_date is None:
+            record.publication_date = now.date()
+            record.publication_year = now.year
+        record.status = "published"
+        record.published_at = now
+        record.updated_at = now
+        # The newest published version of a concept is its current one.
+        for other in session.scalars(
+            select(self.model).where(
+                self.model.concept_id == record.concept_id,
+                self.model.id != record.id,
+                self.model.is_latest.is_(True),
+            )
+        ):
+            other.is_latest = False
+            other.updated_at = now
+        record.is_latest = True
+        self._flush(session)
+        self._audit(session, identity, record, "publish", before, self._snapshot(record))
+        return record
+
+    def new_version(self, session: Session, identity: Identity, record_id: str) -> R:
+        source = self._editable(session, identity, record_id, None)
+        if source.status != "published":
+            raise Conflict("New versions start from a published record.")
+        pending = session.scalar(
+            select(self.model.id).where(
+                self.model.concept_id == source.concept_id, self.model.status == "draft"
+            )
+        )
+        if pending:
+            raise Conflict(f"Version draft {pending} is already open; edit or publish it first.")
+        highest = session.scalar(
+            select(func.max(self.model.version_number)).where(
+                self.model.concept_id == source.concept_id
+            )
+        )
+        data = self.schema.load(self._editable_fields(source))
+        data["doi"] = None  # a new version gets its own DOI when one is registered
+        draft = self.model(kind=self.kind, status="draft", owner_id=source.owner_id)
+        draft.id = _fresh_id(session)
+        draft.concept_id = source.concept_id
+        draft.version_number = (highest or 0) + 1
+        draft.is_latest = False
+        self._apply(session, draft, data)
+        session.add(draft)
+        self._flush(session)
+        self._audit(
+            session, identity, draft, "new_version", {}, {"from_version": source.id}
+        )
+        return draft
+
+    def withdraw(
+        self, session: Session, identity: Identity, record_id: str, reason: str,
+        if_match: int | None,
+    ) -> R:  # fmt: skip
+        record = self._editable(session, identity, record_id, if_match)
+        if record.status != "published":
+            raise Conflict(
+                "Only published records can be withdrawn; discard a draft with DELETE instead."
+            )
+        now = utcnow()
+        record.status = "withdrawn"
+        record.withdrawn_at = now
+        record.withdrawal_reason = reason
+        record.updated_at = now
+        self._flush(session)
+        self._audit(session, identity, record, "withdraw", {}, {"reason": reason})
+        return record
+
+    def discard(
+        self, session: Session, identity: Identity, record_id: str, if_match: int | None
+    ) -> None:
+        record = self._editable(session, identity, record_id, if_match)
+        if record.status != "draft":
+            raise Conflict("Only drafts can be discarded; withdraw a published record instead.")
+        self._audit(session, identity, record, "discard", self._snapshot(record), {})
+        session.delete(record)
+        self._flush(session)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _editable(
+        self, session: Session, identity: Identity, record_id: str, if_match: int | None
+    ) -> R:
+        if identity.is_anonymous:
+            raise NotAuthenticated("Log in to change records.")
+        record = self.read(session, identity, record_id)
+        if not permissions.can_edit(identity, record):
+            raise Forbidden("You may not change this record.")
+        if if_match is not None and if_match != record.revision:
+            raise PreconditionFailed(
+                f"The record changed since you read it (you sent revision {if_match}, "
+                f"it is now at {record.revision}); read it again and reapply your change."
+            )
+        return record
+
+    def _flush(self, session: Session) -> None:
+        from sqlalchemy.exc import IntegrityError
+        from sqlalchemy.orm.exc import StaleDataError
+
+        try:
+            session.flush()
+        except StaleDataError as exc:
+            raise PreconditionFailed(
+                "The record was changed by someone else at the same moment; read it again."
+            ) from exc
+        except IntegrityError as exc:
+            if "doi" in str(exc.orig).lower():
+                raise Conflict(
+                    "This DOI is already registered.", {"json": {"doi": ["Already registered."]}}
+                ) from exc
+            raise
+
+    def _check_publishable(self, record: Record) -> None:
+        missing: dict[str, list[str]] = {}
+        if not record.creators:
+            missing["creators"] = ["At least one creator is needed to publish."]
+        if not record.themes:
+            missing["themes"] = ["At least one innovation theme is needed to publish."]
+        if isinstance(record, Dataset):
+            if not record.description:
+                missing["description"] = ["A description is needed to publish a dataset."]
+            if record.access_right_id == "open" and not record.license_id:
+                missing["license"] = ["An open dataset needs a licence to be published."]
+            if record.access_right_id in {"open", "embargoed"} and not record.distributions:
+                missing["distributions"] = ["Link at least one distribution of the data."]
+        if missing:
+            raise InvalidInput(missing, "The record is not complete enough to publish.")
+
+    def _editable_fields(self, record: Record) -> dict[str, Any]:
+        dumped: dict[str, Any] = self.schema.dump(record)
+        for name in _BOOKKEEPING:
+            dumped.pop(name, None)
+        if isinstance(record, Publication) and dumped.get("journal"):
+            for name in ("in_doaj", "apc_amount", "apc_currency", "doaj_as_of"):
+                dumped["journal"].pop(name, None)
+        return {key: value for key, value in dumped.items() if value is not None}
+
+    def _snapshot(self, record: Record) -> dict[str, Any]:
+        return self._editable_fields(record)
+
+    def _audit(
+        self, session: Session, identity: Identity, record: Record, action: str,
+        before: dict[str, Any], after: dict[str, Any],
+    ) -> None:  # fmt: skip
+        if action in {"create", "update", "publish", "discard"}:
+            changes = {
+                key: {"from": before.get(key), "to": after.get(key)}
+                for key in sorted(set(before) | set(after))
+                if before.get(key) != after.get(key)
+            }
+        else:
+            changes = after
+        session.add(
+            AuditEvent(
+                record_id=record.id,
+                actor_id=identity.user_id,
+                action=action,
+                revision=record.revision,
+                changes=changes,
+                at=utcnow(),
+            )
+        )
+
+    def _apply(self, session: Session, record: R, data: dict[str, Any]) -> None:
+        """Copy validated input onto the record, checking the managed vocabularies."""
+        errors: dict[str, Any] = {}
+        for name in _SCALARS["shared"] + _SCALARS[self.kind]:
+            if name in data:
+                setattr(record, name, data[name])
+            elif name in {"keywords", "applicable_legislation"}:
+                setattr(record, name, [])
+            elif name not in {"resource_type_id", "access_right_id", "personal_data",
+                              "health_data"}:  # fmt: skip
+                setattr(record, name, None)
+        record.publication_year = record.publication_date.year if record.publication_date else None
+        record.updated_at = utcnow()
+
+        record.themes = _terms(session, Theme, data.get("theme_ids", []), "themes", errors)
+        record.departments = _terms(
+            session, Department, data.get("department_ids", []), "departments", errors
+        )
+        record.creators = [
+            Creator(role="creator", position=i, **item)
+            for i, item in enumerate(data.get("creators", []))
+        ]
+        record.contributors = [
+            Creator(position=i, **item) for i, item in enumerate(data.get("contributors", []))
+        ]
+        record.related_identifiers = [
+            RelatedIdentifier(position=i, **item)
+            for i, item in enumerate(data.get("related_identifiers", []))
+        ]
+        record.funding = [
+            FundingReference(position=i, **item) for i, item in enumerate(data.get("funding", []))
+        ]
+        record.dates = [
+            {**item, "date": item["date"].isoformat()} for item in data.get("dates", [])
+        ]
+        if isinstance(record, Dataset):
+            _apply_dataset(record, data)
+        if isinstance(record, Publication):
+            _apply_publication(session, record, data)
+        if record.doi:
+            clash = session.scalar(
+                select(Record.id).where(Record.doi == record.doi, Record.id != record.id)
+            )
+            if clash:
+                raise Conflict(
+                    f"DOI {record.doi} is already registered as record {clash}.",
+                    {"json": {"doi": [f"Already registered as record {clash}."]}},
+                )
+        if errors:
+            raise InvalidInput(errors)
+
+
+def _apply_dataset(record: Dataset, data: dict[str, Any]) -> None:
+    contact = data.get("contact_point") or {}
+    record.contact_name = contact.get("name")
+    record.contact_email = contact.get("email")
+    period = data.get("temporal_coverage") or {}
+    record.temporal_start = period.get("start")
+    record.temporal_end = period.get("end")
+    record.distributions = [
+        Distribution(position=i, **item) for i, item in enumerate(data.get("distributions", []))
+    ]
+
+
+def _apply_publication(session: Session, record: Publication, data: dict[str, Any]) -> None:
+    deposit = data.get("deposit") or {}
+    record.deposit_version = deposit.get("version")
+    record.deposit_url = deposit.get("url")
+    record.deposit_embargo_until = deposit.get("embargo_until")
+    journal = data.get("journal")
+    record.journal = _journal(session, journal) if journal else None
+
+
+def _journal(session: Session, given: dict[str, Any]) -> Journal:
+    """The register's journal with one of the given ISSNs, else a new entry in the register."""
+    issns = [issn for issn in (given.get("issn"), given.get("eissn")) if issn]
+    if issns:
+        found = session.scalars(
+            select(Journal).where(Journal.issn.in_(issns) | Journal.eissn.in_(issns))
+        ).first()
+        if found is not None:
+            return found
+    journal = Journal(
+        title=given["title"],
+        issn=given.get("issn"),
+        eissn=given.get("eissn"),
+        publisher=given.get("publisher"),
+        in_doaj=False,
+    )
+    session.add(journal)
+    return journal
+
+
+def _terms(
+    session: Session, model: type[Theme] | type[Department], ids: Sequence[str], field: str,
+    errors: dict[str, Any],
+) -> list[Any]:  # fmt: skip
+    if not ids:
+        return []
+    found = {term.id: term for term in session.scalars(select(model).where(model.id.in_(ids)))}
+    problems = {
+        index: [f"Unknown {field[:-1]} {term_id!r}; see /api/vocabularies/{field}."]
+        for index, term_id in enumerate(ids)
+        if term_id not in found or found[term_id].retired
+    }
+    if problems:
+        errors[field] = problems
+    return [found[term_id] for term_id in ids if term_id in found]
+
+
+def _fresh_id(session: Session) -> str:
+    from catalogue.models.base import new_record_id
+
+    while True:
+        candidate = new_record_id()
+        if session.get(Record, candidate) is None:
+            return candidate
+
+
+datasets = RecordService(Dataset, "dataset", DatasetSchema())
+publications = RecordService(Publication, "publication", PublicationSchema())

@@ -1,0 +1,71 @@
+"""Loading and listing the vocabularies.
+
+Standards (SPDX licences, DataCite resource types, COAR access rights) are synchronised from
+their data on every ``catalogue db upgrade``.  The catalogue's own vocabularies (themes,
+departments) are seeded from the data files in ``catalogue/vocabularies/``: missing terms are
+added, while terms already in the database keep the labels administrators gave them.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalogue.models import AccessRight, Department, Licence, ResourceType, Theme
+from schemas.vocabularies import access_rights, resource_types, spdx_licences, spdx_url
+
+VOCABULARIES: dict[str, Any] = {
+    "themes": Theme,
+    "departments": Department,
+    "licences": Licence,
+    "resource-types": ResourceType,
+    "access-rights": AccessRight,
+}
+
+
+def _data_file(name: str) -> dict[str, Any]:
+    path = resources.files("catalogue").joinpath("vocabularies", name)
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def sync_vocabularies(session: Session) -> dict[str, int]:
+    """Bring the vocabulary tables up to date; returns how many terms each now has."""
+    for term in _data_file("themes.json")["terms"]:
+        if session.get(Theme, term["id"]) is None:
+            session.add(Theme(id=term["id"], group=term["group"], label=term["label"]))
+    for term in _data_file("departments.json")["terms"]:
+        if session.get(Department, term["id"]) is None:
+            session.add(Department(id=term["id"], label=term["label"]))
+    for licence_id, licence in spdx_licences().items():
+        session.merge(
+            Licence(
+                id=licence_id,
+                name=licence.name,
+                url=spdx_url(licence_id),
+                osi_approved=bool(licence.osi_approved),
+                deprecated=bool(licence.deprecated_id),
+            )
+        )
+    for term in resource_types().values():
+        session.merge(ResourceType(id=term["id"], label=term["label"], kind=term["kind"]))
+    for term in access_rights().values():
+        session.merge(AccessRight(id=term["id"], coar=term["coar"], label=term["label"]))
+    session.flush()
+    return {
+        name: len(session.scalars(select(model.id)).all()) for name, model in VOCABULARIES.items()
+    }
+
+
+def list_terms(session: Session, vocabulary: str, q: str | None = None) -> list[Any]:
+    model = VOCABULARIES[vocabulary]
+    query = select(model).order_by(model.id)
+    if q:
+        needle = f"%{q.lower()}%"
+        label = model.name if model is Licence else model.label
+        query = query.where(label.ilike(needle) | model.id.ilike(needle))
+    return list(session.scalars(query))

@@ -1,0 +1,1 @@
+"""Alembic migrations: the schema history of the relational database."""

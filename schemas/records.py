@@ -1,0 +1,464 @@
+"""The wire format of datasets and publications: one definition for input, output and OpenAPI.
+
+Field names follow the DataCite metadata schema.  Loading validates syntax and standard
+vocabularies offline and normalises identifiers; whether a theme or department exists is
+checked against the database by the service, which reports it in the same error format.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from schemas import identifiers
+from schemas.identifiers import DOI, ISSN, ORCID, ROR
+from schemas.vocabularies import (
+    CHECKSUM_ALGORITHMS,
+    CONTRIBUTOR_TYPES,
+    COAR_BASE,
+    DATE_TYPES,
+    DEPOSIT_VERSIONS,
+    RELATION_TYPES,
+    access_rights,
+    canonical_spdx_id,
+    resource_types_of,
+    spdx_url,
+)
+
+EARLIEST_YEAR = 1500
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_MEDIA_TYPE = re.compile(r"^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$", re.IGNORECASE)
+_VOCAB_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+http_url = validate.URL(schemes={"http", "https"}, require_tld=False)
+
+
+def _non_blank(max_length: int) -> validate.Validator:
+    return validate.And(
+        validate.Length(min=1, max=max_length),
+        validate.Regexp(r"\S", error="Must not be blank."),
+    )
+
+
+def _latest_plausible_date() -> date:
+    today = date.today()
+    return today.replace(year=today.year + 1, day=min(today.day, 28))
+
+
+class StrictSchema(Schema):
+    """Unknown fields are refused: a typo must not be silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+class SpdxLicence(fields.String):
+    """An SPDX licence id; stored and shown as the SPDX list spells it."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        canonical = canonical_spdx_id(text)
+        if canonical is None:
+            raise ValidationError(
+                f"{text!r} is not an SPDX licence id (see https://spdx.org/licenses/, "
+                "for example CC-BY-4.0 or CC0-1.0)"
+            )
+        return canonical
+
+
+class PlausibleDate(fields.Date):
+    """An ISO 8601 date (YYYY-MM-DD) between the year 1500 and a year from today."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        result: date = super()._deserialize(value, attr, data, **kwargs)
+        if result.year < EARLIEST_YEAR or result > _latest_plausible_date():
+            raise ValidationError(
+                f"{result.isoformat()} is not a plausible date (expected between "
+                f"{EARLIEST_YEAR} and a year from today)"
+            )
+        return result
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        # Dates inside JSON columns are already stored as ISO strings.
+        if isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class AffiliationSchema(StrictSchema):
+    name = fields.String(required=True, validate=_non_blank(255))
+    ror = ROR(allow_none=True, metadata={"description": "ROR id, e.g. https://ror.org/05xvt9f17"})
+
+
+class CreatorSchema(StrictSchema):
+    name = fields.String(
+        required=True,
+        validate=_non_blank(255),
+        metadata={"description": "Full name as cited, 'Family, Given' for people"},
+    )
+    given_name = fields.String(allow_none=True, validate=validate.Length(max=255))
+    family_name = fields.String(allow_none=True, validate=validate.Length(max=255))
+    orcid = ORCID(allow_none=True, metadata={"description": "ORCID iD, e.g. 0000-0002-1825-0097"})
+    affiliations = fields.List(
+        fields.Nested(AffiliationSchema), load_default=list, validate=validate.Length(max=20)
+    )
+
+
+class ContributorSchema(CreatorSchema):
+    role = fields.String(required=True, validate=validate.OneOf(CONTRIBUTOR_TYPES))
+
+
+class RelatedIdentifierSchema(StrictSchema):
+    identifier = fields.String(required=True, validate=_non_blank(2000))
+    scheme = fields.String(
+        validate=validate.OneOf(tuple(identifiers.RELATED_SCHEMES)),
+        metadata={"description": "Detected from the identifier when omitted"},
+    )
+    relation_type = fields.String(required=True, validate=validate.OneOf(RELATION_TYPES))
+    resource_type = fields.String(allow_none=True, validate=validate.Length(max=64))
+
+    @post_load
+    def _normalise(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        scheme = data.get("scheme") or identifiers.detect_scheme(data["identifier"])
+        if scheme is None:
+            raise ValidationError(
+                "Identifier scheme not recognised; give 'scheme' (one of "
+                + ", ".join(identifiers.RELATED_SCHEMES)
+                + ")",
+                field_name="identifier",
+            )
+        try:
+            data["identifier"] = identifiers.normalise_related(data["identifier"], scheme)
+        except ValueError as exc:
+            raise ValidationError(str(exc), field_name="identifier") from exc
+        data["scheme"] = scheme
+        return data
+
+
+class FundingSchema(StrictSchema):
+    funder_name = fields.String(required=True, validate=_non_blank(500))
+    funder_identifier = fields.String(
+        allow_none=True,
+        metadata={"description": "ROR id or Crossref Funder ID (a DOI under 10.13039)"},
+    )
+    award_number = fields.String(allow_none=True, validate=validate.Length(max=255))
+    award_title = fields.String(allow_none=True, validate=validate.Length(max=1000))
+
+    @validates("funder_identifier")
+    def _funder_identifier(self, value: str | None, **kwargs: Any) -> None:
+        if value is None:
+            return
+        try:
+            identifiers.normalise_ror(value)
+            return
+        except ValueError:
+            pass
+        try:
+            identifiers.normalise_doi(value)
+        except ValueError as exc:
+            raise ValidationError(
+                "Must be a ROR id or a Crossref Funder ID (a DOI such as 10.13039/501100003246)"
+            ) from exc
+
+    @post_load
+    def _normalise(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        value = data.get("funder_identifier")
+        if value:
+            try:
+                data["funder_identifier"] = identifiers.normalise_ror(value)
+            except ValueError:
+                data["funder_identifier"] = identifiers.normalise_doi(value)
+        return data
+
+
+class DateSchema(StrictSchema):
+    date = PlausibleDate(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(DATE_TYPES))
+    information = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class DistributionSchema(StrictSchema):
+    title = fields.String(allow_none=True, validate=validate.Length(max=500))
+    access_url = fields.String(required=True, validate=http_url)
+    download_url = fields.String(allow_none=True, validate=http_url)
+    media_type = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(_MEDIA_TYPE, error="Must be a media type such as text/csv."),
+    )
+    format = fields.String(allow_none=True, validate=validate.Length(max=64))
+    byte_size = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0))
+    checksum = fields.String(
+        allow_none=True, metadata={"description": "algorithm:hex digest, e.g. sha256:9f86d0..."}
+    )
+
+    @validates("checksum")
+    def _checksum(self, value: str | None, **kwargs: Any) -> None:
+        if value is None:
+            return
+        algorithm, _, digest = value.partition(":")
+        expected = CHECKSUM_ALGORITHMS.get(algorithm.lower())
+        if expected is None or not re.fullmatch(rf"[0-9a-fA-F]{{{expected}}}", digest):
+            raise ValidationError(
+                "Must be 'algorithm:hexdigest' with algorithm one of "
+                + ", ".join(CHECKSUM_ALGORITHMS)
+            )
+
+
+class ContactPointSchema(StrictSchema):
+    name = fields.String(allow_none=True, validate=validate.Length(max=255))
+    email = fields.Email(required=True)
+
+
+class PeriodSchema(StrictSchema):
+    start = PlausibleDate(allow_none=True)
+    end = PlausibleDate(allow_none=True)
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            raise ValidationError("Must not be before start.", field_name="end")
+
+
+class JournalSchema(StrictSchema):
+    title = fields.String(required=True, validate=_non_blank(1000))
+    issn = ISSN(allow_none=True)
+    eissn = ISSN(allow_none=True)
+    publisher = fields.String(allow_none=True, validate=validate.Length(max=500))
+    # Kept in the journal register (DOAJ import), not set through a publication.
+    in_doaj = fields.Boolean(dump_only=True)
+    apc_amount = fields.Decimal(dump_only=True, as_string=True)
+    apc_currency = fields.String(dump_only=True)
+    doaj_as_of = fields.Date(dump_only=True)
+
+
+class DepositSchema(StrictSchema):
+    """A copy of the publication in a repository (green route)."""
+
+    version = fields.String(required=True, validate=validate.OneOf(DEPOSIT_VERSIONS))
+    url = fields.String(required=True, validate=http_url)
+    embargo_until = fields.Date(allow_none=True)
+
+
+class WithdrawalSchema(Schema):
+    reason = fields.String()
+    date = fields.DateTime()
+
+
+class LinksSchema(Schema):
+    self = fields.String()
+    versions = fields.String()
+    history = fields.String()
+    publish = fields.String()
+    withdraw = fields.String()
+
+
+class RecordSchema(StrictSchema):
+    """Metadata shared by datasets and publications."""
+
+    id = fields.String(dump_only=True)
+    concept_id = fields.String(dump_only=True, metadata={"description": "Shared by all versions"})
+    version_number = fields.Integer(dump_only=True)
+    is_latest = fields.Boolean(dump_only=True)
+    status = fields.String(dump_only=True, metadata={"enum": ["draft", "published", "withdrawn"]})
+    revision = fields.Integer(
+        dump_only=True, metadata={"description": "Row version; send it back in If-Match"}
+    )
+
+    doi = DOI(allow_none=True, metadata={"description": "DOI, stored lower case without resolver"})
+    title = fields.String(required=True, validate=_non_blank(1000))
+    description = fields.String(allow_none=True, validate=validate.Length(max=20000))
+    creators = fields.List(
+        fields.Nested(CreatorSchema), load_default=list, validate=validate.Length(max=500)
+    )
+    contributors = fields.List(
+        fields.Nested(ContributorSchema), load_default=list, validate=validate.Length(max=500)
+    )
+    publisher = fields.String(allow_none=True, validate=validate.Length(max=500))
+    publication_date = PlausibleDate(allow_none=True)
+    publication_year = fields.Integer(dump_only=True)
+    language = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(_LANGUAGE, error="Must be an ISO 639 code such as 'en'."),
+    )
+    version = fields.String(allow_none=True, validate=validate.Length(max=64))
+    license = SpdxLicence(
+        allow_none=True, attribute="license_id", metadata={"description": "SPDX licence id"}
+    )
+    license_url = fields.Method("_license_url", dump_only=True)
+    keywords = fields.List(
+        fields.String(validate=_non_blank(200)), load_default=list, validate=validate.Length(max=50)
+    )
+    themes = fields.List(
+        fields.String(validate=validate.Regexp(_VOCAB_ID, error="Not a theme id.")),
+        attribute="theme_ids",
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "Innovation theme ids, see /api/vocabularies/themes"},
+    )
+    departments = fields.List(
+        fields.String(validate=validate.Regexp(_VOCAB_ID, error="Not a department id.")),
+        attribute="department_ids",
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "Department ids, see /api/vocabularies/departments"},
+    )
+    related_identifiers = fields.List(
+        fields.Nested(RelatedIdentifierSchema), load_default=list, validate=validate.Length(max=500)
+    )
+    funding = fields.List(
+        fields.Nested(FundingSchema), load_default=list, validate=validate.Length(max=100)
+    )
+    dates = fields.List(
+        fields.Nested(DateSchema), load_default=list, validate=validate.Length(max=50)
+    )
+    created = fields.DateTime(dump_only=True, attribute="created_at")
+    updated = fields.DateTime(dump_only=True, attribute="updated_at")
+    published = fields.DateTime(dump_only=True, attribute="published_at")
+    withdrawal = fields.Nested(WithdrawalSchema, dump_only=True, allow_none=True)
+    links = fields.Nested(LinksSchema, dump_only=True)
+
+    def _license_url(self, obj: Any) -> str | None:
+        licence = getattr(obj, "license_id", None)
+        return spdx_url(licence) if licence else None
+
+    @validates("themes")
+    def _unique_themes(self, value: list[str], **kwargs: Any) -> None:
+        if len(set(value)) != len(value):
+            raise ValidationError("Each theme may be given once.")
+
+    @validates("departments")
+    def _unique_departments(self, value: list[str], **kwargs: Any) -> None:
+        if len(set(value)) != len(value):
+            raise ValidationError("Each department may be given once.")
+
+
+class DatasetSchema(RecordSchema):
+    resource_type = fields.String(
+        load_default="Dataset",
+        attribute="resource_type_id",
+        validate=validate.OneOf(resource_types_of("dataset")),
+        metadata={"description": "DataCite resourceTypeGeneral"},
+    )
+    access_right = fields.String(
+        load_default="open",
+        attribute="access_right_id",
+        validate=validate.OneOf(tuple(access_rights())),
+        metadata={"description": "COAR access right: open, embargoed, restricted, metadata-only"},
+    )
+    access_right_uri = fields.Method("_access_right_uri", dump_only=True)
+    embargo_until = fields.Date(allow_none=True)
+    distributions = fields.List(
+        fields.Nested(DistributionSchema), load_default=list, validate=validate.Length(max=200)
+    )
+    contact_point = fields.Nested(ContactPointSchema, allow_none=True)
+    temporal_coverage = fields.Nested(PeriodSchema, allow_none=True)
+    spatial_coverage = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    personal_data = fields.Boolean(load_default=False)
+    health_data = fields.Boolean(load_default=False)
+    applicable_legislation = fields.List(
+        fields.String(validate=http_url),
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "URIs of legislation (e.g. ELI of the GDPR)"},
+    )
+
+    def _access_right_uri(self, obj: Any) -> str | None:
+        term = access_rights().get(getattr(obj, "access_right_id", None) or "")
+        return f"{COAR_BASE}{term['coar']}" if term else None
+
+    @validates_schema
+    def _embargo(self, data: dict[str, Any], **kwargs: Any) -> None:
+        embargoed = data.get("access_right_id") == "embargoed"
+        if embargoed and not data.get("embargo_until"):
+            raise ValidationError(
+                "Required when access_right is 'embargoed'.", field_name="embargo_until"
+            )
+        if not embargoed and data.get("embargo_until"):
+            raise ValidationError(
+                "Only allowed when access_right is 'embargoed'.", field_name="embargo_until"
+            )
+
+
+class PublicationSchema(RecordSchema):
+    resource_type = fields.String(
+        load_default="JournalArticle",
+        attribute="resource_type_id",
+        validate=validate.OneOf(resource_types_of("publication")),
+        metadata={"description": "DataCite resourceTypeGeneral"},
+    )
+    journal = fields.Nested(JournalSchema, allow_none=True)
+    peer_reviewed = fields.Boolean(allow_none=True)
+    publisher_free_to_read = fields.Boolean(
+        allow_none=True, metadata={"description": "Free to read on the publisher's site"}
+    )
+    publisher_license = SpdxLicence(allow_none=True, attribute="publisher_license_id")
+    deposit = fields.Nested(DepositSchema, allow_none=True)
+    short_work = fields.Boolean(
+        allow_none=True, metadata={"description": "Article, chapter or conference paper"}
+    )
+    publicly_funded = fields.Boolean(
+        allow_none=True, metadata={"description": "Funded wholly or partly by Dutch public money"}
+    )
+
+    @validates_schema
+    def _journal_identifiers(self, data: dict[str, Any], **kwargs: Any) -> None:
+        journal = data.get("journal")
+        if journal and journal.get("issn") and journal.get("issn") == journal.get("eissn"):
+            raise ValidationError("Must differ from the print ISSN.", field_name="journal")
+
+
+class WithdrawSchema(StrictSchema):
+    reason = fields.String(required=True, validate=_non_blank(2000))
+
+
+class RecordListArgsSchema(StrictSchema):
+    """Query parameters of the record listings."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+    size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    theme = fields.List(fields.String(), load_default=list)
+    department = fields.List(fields.String(), load_default=list)
+    resource_type = fields.List(fields.String(), load_default=list)
+    year = fields.Integer(validate=validate.Range(min=EARLIEST_YEAR, max=3000))
+    status = fields.String(validate=validate.OneOf(("draft", "published", "withdrawn")))
+    owner = fields.String(
+        validate=validate.OneOf(("me",)), metadata={"description": "'me': only my records"}
+    )
+
+
+class AuditEventSchema(Schema):
+    id = fields.Integer()
+    action = fields.String()
+    at = fields.DateTime()
+    actor = fields.String(attribute="actor_name")
+    revision = fields.Integer(allow_none=True)
+    changes = fields.Dict()
+
+
+class PageSchema(Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    size = fields.Integer()
+
+
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """A paged listing ``{total, page, size, hits: [...]}`` of ``item_schema`` items."""
+    return type(
+        f"{item_schema.__name__.removesuffix('Schema')}PageSchema",
+        (PageSchema,),
+        {"hits": fields.List(fields.Nested(item_schema))},
+    )
