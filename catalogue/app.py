@@ -11,6 +11,7 @@ from flask_smorest import Api
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from catalogue.api.context import close_session
 from catalogue.config import Settings
 from catalogue.db import Database
 from catalogue.errors import ServiceError
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(vocabularies.blp)
     api.register_blueprint(health.blp)
     _register_error_handlers(app)
+    app.teardown_appcontext(close_session)
 
     @app.after_request
     def _mark_dev_identity(response: Response) -> Response:

@@ -51,5 +51,8 @@ class Database:
         with self._sessions() as session:
             yield session
 
+    def new_session(self) -> Session:
+        return self._sessions()
+
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,10 +1,17 @@
-"""What the API resources share: the application's database and the revision headers."""
+"""What the API resources share: the request's database session and the revision headers.
+
+Each request has one session, closed when the request ends, so the response can still be
+rendered from the records after their transaction has committed.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from flask import current_app, request
+from flask import current_app, g, request
+from sqlalchemy.orm import Session
 
 from catalogue.db import Database
 from catalogue.errors import PreconditionFailed, PreconditionRequired
@@ -16,6 +23,38 @@ _ETAG = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
 def db() -> Database:
     database: Database = current_app.extensions["catalogue"].db
     return database
+
+
+def session() -> Session:
+    """This request's session."""
+    if "db_session" not in g:
+        g.db_session = db().new_session()
+    current: Session = g.db_session
+    return current
+
+
+@contextmanager
+def reader() -> Iterator[Session]:
+    """The request's session, for reading."""
+    yield session()
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One unit of work: committed if the block succeeds, rolled back if it raises."""
+    current = session()
+    try:
+        yield current
+        current.commit()
+    except BaseException:
+        current.rollback()
+        raise
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    current: Session | None = g.pop("db_session", None)
+    if current is not None:
+        current.close()
 
 
 def etag_headers(record: Record) -> dict[str, str]:

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import text
 
-from catalogue.api.context import db
+from catalogue.api.context import reader
 
 blp = Blueprint("health", __name__, url_prefix="/api/health", description="Service health.")
 
@@ -31,7 +31,7 @@ class HealthSchema(Schema):
 def _database() -> dict[str, Any]:
     started = time.perf_counter()
     try:
-        with db().reader() as session:
+        with reader() as session:
             session.execute(text("SELECT 1"))
     except Exception as exc:  # any failure means "unavailable"; the type says why
         return {"status": "unavailable", "detail": type(exc).__name__}

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema
 
-from catalogue.api.context import db, etag_headers, require_if_match
+from catalogue.api.context import etag_headers, reader, require_if_match, transaction
 from catalogue.identity import current_identity
 from catalogue.models import Record
 from catalogue.services.records import ListArgs, RecordService, datasets, publications
@@ -77,7 +77,7 @@ def record_blueprint(
                 resource_types=resource_type, year=year, status=status, mine=owner == "me",
             )  # fmt: skip
             identity = current_identity()
-            with db().reader() as session:
+            with reader() as session:
                 total, rows = service.list(session, identity, args)
                 hits = [shown(row) for row in rows]
                 return {"total": total, "page": page, "size": size, "hits": hits}
@@ -89,7 +89,7 @@ def record_blueprint(
         def post(self, data: dict[str, Any]) -> Any:
             """Create a draft."""
             identity = current_identity()
-            with db().unit_of_work() as session:
+            with transaction() as session:
                 record = service.create(session, identity, data)
                 body = shown(record)
                 headers = etag_headers(record)
@@ -103,7 +103,7 @@ def record_blueprint(
         def get(self, record_id: str) -> Any:
             """Read a record (a withdrawn record answers with its tombstone)."""
             identity = current_identity()
-            with db().reader() as session:
+            with reader() as session:
                 record = service.read(session, identity, record_id)
                 return shown(record), 200, etag_headers(record)
 
@@ -115,7 +115,7 @@ def record_blueprint(
             """Replace the metadata of a record.  Send the revision you read in If-Match."""
             expected = require_if_match()
             identity = current_identity()
-            with db().unit_of_work() as session:
+            with transaction() as session:
                 record = service.update(session, identity, record_id, data, expected)
                 return shown(record), 200, etag_headers(record)
 
@@ -124,7 +124,7 @@ def record_blueprint(
             """Discard a draft that was never published."""
             expected = require_if_match()
             identity = current_identity()
-            with db().unit_of_work() as session:
+            with transaction() as session:
                 service.discard(session, identity, record_id, expected)
             return Response(status=204)
 
@@ -136,7 +136,7 @@ def record_blueprint(
             """Publish a draft (checks the fields a published record needs)."""
             expected = require_if_match()
             identity = current_identity()
-            with db().unit_of_work() as session:
+            with transaction() as session:
                 record = service.publish(session, identity, record_id, expected)
                 return shown(record), 200, etag_headers(record)
 
@@ -146,14 +146,14 @@ def record_blueprint(
         def get(self, record_id: str) -> Any:
             """All versions of the work this record is a version of, oldest first."""
             identity = current_identity()
-            with db().reader() as session:
+            with reader() as session:
                 return [shown(r) for r in service.versions(session, identity, record_id)]
 
         @blp.response(201, schema)
         def post(self, record_id: str) -> Any:
             """Start a new version: a draft copy of this published record, without its DOI."""
             identity = current_identity()
-            with db().unit_of_work() as session:
+            with transaction() as session:
                 record = service.new_version(session, identity, record_id)
                 body = shown(record)
                 headers = etag_headers(record)
@@ -168,7 +168,7 @@ def record_blueprint(
             """Withdraw a published record; its metadata stays as a tombstone with the reason."""
             expected = require_if_match()
             identity = current_identity()
-            with db().unit_of_work() as session:
+            with transaction() as session:
                 record = service.withdraw(session, identity, record_id, data["reason"], expected)
                 return shown(record), 200, etag_headers(record)
 
@@ -178,7 +178,7 @@ def record_blueprint(
         def get(self, record_id: str) -> Any:
             """The audit trail of this record: who changed what, and when."""
             identity = current_identity()
-            with db().reader() as session:
+            with reader() as session:
                 return [_AuditShown(e) for e in service.history(session, identity, record_id)]
 
     return blp

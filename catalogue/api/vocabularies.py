@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema
 
-from catalogue.api.context import db
+from catalogue.api.context import reader
 from catalogue.errors import NotFound
 from catalogue.services.vocabularies import VOCABULARIES, list_terms
 from schemas.terms import (
@@ -43,14 +43,14 @@ def _register(vocabulary: str, schema: type[Schema]) -> None:
         @blp.arguments(TermListArgsSchema, location="query", as_kwargs=True)
         @blp.response(200, schema(many=True))
         def get(self, q: str | None = None) -> Any:
-            with db().reader() as session:
+            with reader() as session:
                 return list_terms(session, vocabulary, q)
 
     class Term(MethodView):
         @blp.response(200, schema)
         @blp.alt_response(404, description="No such term")
         def get(self, term_id: str) -> Any:
-            with db().reader() as session:
+            with reader() as session:
                 term = session.get(VOCABULARIES[vocabulary], term_id)
                 if term is None:
                     raise NotFound(f"No term {term_id!r} in {title}.")

@@ -1,0 +1,118 @@
+"""Fixtures over a real PostgreSQL database and a real Elasticsearch node."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from catalogue import create_app, migrate
+from catalogue.config import Settings
+from catalogue.services.vocabularies import sync_vocabularies
+from tests.conftest import service_url
+
+# Everything a test may create; vocabularies stay loaded for the whole session.
+_TEST_TABLES = (
+    "audit_events", "distributions", "funding_references", "related_identifiers",
+    "record_creators", "record_themes", "record_departments", "publications", "datasets",
+    "records", "journals", "users",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    return service_url("CATALOGUE_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def es_url() -> str:
+    return service_url("CATALOGUE_TEST_ELASTICSEARCH_URL")
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "env": "development",
+        "database_url": database_url,
+        "base_url": "http://catalogue.test",
+        **overrides,
+    }
+    return Settings(**values).validated()
+
+
+@pytest.fixture(scope="session")
+def app(pg_url: str, es_url: str) -> Iterator[Flask]:
+    application = create_app(make_settings(pg_url, elasticsearch_url=es_url))
+    state = application.extensions["catalogue"]
+    migrate.upgrade(state.db.engine)
+    with state.db.unit_of_work() as session:
+        sync_vocabularies(session)
+    yield application
+    state.db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "app" in request.fixturenames:
+        state = request.getfixturevalue("app").extensions["catalogue"]
+        with state.db.engine.begin() as connection:
+            connection.execute(
+                text(f"TRUNCATE {', '.join(_TEST_TABLES)} RESTART IDENTITY CASCADE")
+            )
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def as_user(name: str, **headers: str) -> dict[str, str]:
+    """Request headers for the development identity ``name``."""
+    return {"X-Dev-User": name, **headers}
+
+
+def minimal_dataset(**overrides: Any) -> dict[str, Any]:
+    """A dataset with everything publishing needs."""
+    return {
+        "title": "Cohort study of migraine in adults in Leiden",
+        "description": "Headache diaries and MRI of 600 adults with migraine.",
+        "creators": [
+            {
+                "name": "Jansen, Anna",
+                "orcid": "https://orcid.org/0000-0002-1825-0097",
+                "affiliations": [{"name": "LUMC", "ror": "05xvt9f17"}],
+            }
+        ],
+        "themes": ["neuroscience"],
+        "departments": ["neurology"],
+        "license": "cc-by-4.0",
+        "access_right": "open",
+        "distributions": [
+            {
+                "access_url": "https://dataverse.nl/dataset.xhtml?persistentId=doi:10.34894/ABC",
+                "format": "CSV",
+                "media_type": "text/csv",
+                "byte_size": 1024,
+                "checksum": "sha256:" + "a" * 64,
+            }
+        ],
+        "publication_date": "2024-05-01",
+        **overrides,
+    }
+
+
+def minimal_publication(**overrides: Any) -> dict[str, Any]:
+    return {
+        "title": "Migraine attacks and the menstrual cycle",
+        "creators": [{"name": "Jansen, Anna"}],
+        "themes": ["neuroscience"],
+        "doi": "10.1212/WNL.0000000000001234",
+        "journal": {"title": "Neurology", "issn": "0028-3878", "eissn": "1526-632X"},
+        "publication_date": "2023-02-14",
+        "peer_reviewed": True,
+        **overrides,
+    }
