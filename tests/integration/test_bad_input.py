@@ -1,0 +1,172 @@
+"""Bad input gets a 4xx naming the field, and nothing is saved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from catalogue.models import AuditEvent, Journal, Record
+from tests.integration.conftest import as_user, minimal_dataset, minimal_publication
+
+ANNA = as_user("anna")
+
+
+def saved_rows(app: Flask) -> tuple[int, int, int]:
+    with app.extensions["catalogue"].db.reader() as session:
+        return (
+            session.scalar(select(func.count()).select_from(Record)) or 0,
+            session.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+            session.scalar(select(func.count()).select_from(Journal)) or 0,
+        )
+
+
+def field_errors(response: Any) -> dict[str, Any]:
+    assert response.json["code"] == response.status_code
+    errors: dict[str, Any] = response.json["errors"]["json"]
+    return errors
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"title": 42}, ["title"]),
+        ({"title": "   "}, ["title"]),
+        ({"doi": "not-a-doi"}, ["doi"]),
+        ({"license": "CC-BY-5.0"}, ["license"]),
+        ({"publication_date": "2023-02-30"}, ["publication_date"]),
+        ({"publication_date": "01/05/2023"}, ["publication_date"]),
+        ({"publication_date": "1066-10-14"}, ["publication_date"]),
+        ({"access_right": "sort-of-open"}, ["access_right"]),
+        ({"access_right": "embargoed"}, ["embargo_until"]),
+        ({"creators": [{"name": "X", "orcid": "0000-0002-1825-0098"}]}, ["creators", "0", "orcid"]),
+        ({"creators": [{"name": "X", "affiliations": [{"name": "Y", "ror": "05xvt9f18"}]}]},
+         ["creators", "0", "affiliations", "0", "ror"]),
+        ({"distributions": [{"access_url": "ftp://x.org/data"}]},
+         ["distributions", "0", "access_url"]),
+        ({"distributions": [{"access_url": "https://x.org", "checksum": "sha256:abc"}]},
+         ["distributions", "0", "checksum"]),
+        ({"distributions": [{"access_url": "https://x.org", "byte_size": "12"}]},
+         ["distributions", "0", "byte_size"]),
+        ({"temporal_coverage": {"start": "2020-01-01", "end": "2019-01-01"}},
+         ["temporal_coverage", "end"]),
+        ({"related_identifiers": [{"identifier": "whatever", "relation_type": "Cites"}]},
+         ["related_identifiers", "0", "identifier"]),
+        ({"related_identifiers": [{"identifier": "10.1/x", "relation_type": "Likes"}]},
+         ["related_identifiers", "0", "relation_type"]),
+        ({"funding": [{"funder_name": "ZonMw", "funder_identifier": "zonmw"}]},
+         ["funding", "0", "funder_identifier"]),
+        ({"resource_type": "JournalArticle"}, ["resource_type"]),
+        ({"surprise": True}, ["surprise"]),
+        ({"themes": "neuroscience"}, ["themes"]),
+    ],
+)  # fmt: skip
+def test_schema_errors_name_the_field(
+    app: Flask, client: FlaskClient, change: dict[str, Any], path: list[str]
+) -> None:
+    before = saved_rows(app)
+
+    response = client.post("/api/datasets", json=minimal_dataset(**change), headers=ANNA)
+
+    assert response.status_code == 422
+    node: Any = field_errors(response)
+    for key in path:
+        assert key in node, (path, response.json)
+        node = node[key]
+    assert node and all(isinstance(message, str) for message in node)
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert saved_rows(app) == before
+
+
+def test_unknown_vocabulary_terms_are_refused_and_nothing_saved(
+    app: Flask, client: FlaskClient
+) -> None:
+    before = saved_rows(app)
+    body = minimal_publication(themes=["neuroscience", "astrology"], departments=["nowhere"])
+
+    response = client.post("/api/publications", json=body, headers=ANNA)
+
+    assert response.status_code == 422
+    errors = field_errors(response)
+    assert "astrology" in errors["themes"]["1"][0]
+    assert "nowhere" in errors["departments"]["0"][0]
+    # The journal would have been added to the register: it must not be, either.
+    assert saved_rows(app) == before
+
+
+def test_invalid_issn_names_the_journal_field(client: FlaskClient) -> None:
+    body = minimal_publication(journal={"title": "Neurology", "issn": "0028-3879"})
+
+    response = client.post("/api/publications", json=body, headers=ANNA)
+
+    assert response.status_code == 422
+    assert "issn" in field_errors(response)["journal"]
+
+
+def test_a_doi_is_registered_once_whatever_its_spelling(app: Flask, client: FlaskClient) -> None:
+    first = client.post("/api/publications", json=minimal_publication(), headers=ANNA)
+    assert first.status_code == 201
+    before = saved_rows(app)
+
+    again = client.post(
+        "/api/publications",
+        json=minimal_publication(doi="https://doi.org/10.1212/wnl.0000000000001234"),
+        headers=as_user("bram"),
+    )
+
+    assert again.status_code == 409
+    assert first.json["id"] in field_errors(again)["doi"][0]
+    assert saved_rows(app) == before
+
+
+def test_malformed_json_is_a_400(app: Flask, client: FlaskClient) -> None:
+    before = saved_rows(app)
+    response = client.post(
+        "/api/datasets",
+        data='{"title": "unterminated',
+        headers={**ANNA, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json["errors"]["json"] == ["Invalid JSON body."]
+    assert saved_rows(app) == before
+
+
+def test_oversized_body_is_a_413(app: Flask, client: FlaskClient) -> None:
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    body = minimal_dataset(description="x" * (limit + 10))
+
+    response = client.post("/api/datasets", json=body, headers=ANNA)
+
+    assert response.status_code == 413
+    assert response.json["status"] == "Request Entity Too Large"
+
+
+def test_bad_query_parameters_name_the_parameter(client: FlaskClient) -> None:
+    response = client.get("/api/datasets?size=1000&year=abc")
+
+    assert response.status_code == 422
+    errors = response.json["errors"]["query"]
+    assert set(errors) == {"size", "year"}
+
+
+def test_malformed_if_match_is_refused(client: FlaskClient) -> None:
+    created = client.post("/api/datasets", json=minimal_dataset(), headers=ANNA).json
+    response = client.put(
+        f"/api/datasets/{created['id']}",
+        json=minimal_dataset(title="x"),
+        headers={**ANNA, "If-Match": "yesterday"},
+    )
+    assert response.status_code == 412
+    assert "If-Match" in response.json["message"]
+
+
+def test_unknown_routes_and_methods_answer_in_the_error_format(client: FlaskClient) -> None:
+    missing = client.get("/api/nothing-here")
+    assert missing.status_code == 404
+    assert missing.json["code"] == 404
+    wrong = client.patch("/api/datasets")
+    assert wrong.status_code == 405
+    assert "GET" in wrong.headers["Allow"]
