@@ -1,4 +1,4 @@
-"""The FAIR research data catalogue: a Flask service over PostgreSQL (or SQLite) and Elasticsearch."""
+"""The FAIR research data catalogue: Flask over PostgreSQL (or SQLite) and Elasticsearch."""
 
 from catalogue.app import create_app
 

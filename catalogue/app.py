@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify
 from flask_smorest import Api
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from catalogue.api.context import close_session
@@ -119,6 +119,12 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> tuple[Response, int]:
         return _error(exc.status, exc.message, exc.errors)
+
+    @app.errorhandler(DataError)
+    def _unstorable(exc: DataError) -> tuple[Response, int]:
+        # Input validation should have caught it; answer as bad input, never as a crash.
+        log.warning("database refused a value: %s", type(exc.orig).__name__)
+        return _error(400, "The request holds a value the database cannot store.")
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -58,8 +58,10 @@ def db_upgrade() -> None:
     """Migrate the schema to the newest revision and synchronise the vocabularies."""
     counts = _upgrade_and_sync(_state())
     revision = migrate.current(_state().db.engine)
-    console.print(f"[green]Database at revision {revision}[/]; vocabularies: " + ", ".join(
-        f"{count} {name}" for name, count in counts.items()))  # fmt: skip
+    console.print(
+        f"[green]Database at revision {revision}[/]; vocabularies: "
+        + ", ".join(f"{count} {name}" for name, count in counts.items())
+    )
 
 
 @db.command("downgrade")
@@ -80,17 +82,28 @@ def db_current() -> None:
 
 @main.command()
 @click.option("--datasets", "n_datasets", default=2000, show_default=True, help="Datasets to make.")
-@click.option("--publications", "n_publications", default=3000, show_default=True,
-              help="Publications to make.")  # fmt: skip
+@click.option(
+    "--publications",
+    "n_publications",
+    default=3000,
+    show_default=True,
+    help="Publications to make.",
+)
 @click.option("--seed", default=2026, show_default=True, help="Same seed, same catalogue.")
-@click.option("--reset/--keep", default=True, show_default=True,
-              help="Start from an empty embedded database.")  # fmt: skip
-@click.option("--serve/--no-serve", default=True, show_default=True,
-              help="Serve the catalogue once the data is loaded.")  # fmt: skip
+@click.option(
+    "--reset/--keep", default=True, show_default=True, help="Start from an empty embedded database."
+)
+@click.option(
+    "--serve/--no-serve",
+    default=True,
+    show_default=True,
+    help="Serve the catalogue once the data is loaded.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-def demo(n_datasets: int, n_publications: int, seed: int, reset: bool, serve: bool, host: str,
-         port: int) -> None:  # fmt: skip
+def demo(
+    n_datasets: int, n_publications: int, seed: int, reset: bool, serve: bool, host: str, port: int
+) -> None:
     """Create the embedded database, load demo data and serve on 127.0.0.1."""
     from catalogue.demo import load_demo
 
@@ -104,14 +117,20 @@ def demo(n_datasets: int, n_publications: int, seed: int, reset: bool, serve: bo
     _upgrade_and_sync(state)
     total = n_datasets + n_publications
     with Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=console,
-    ) as progress:  # fmt: skip
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
         task = progress.add_task("Registering demo records", total=total)
         counts = load_demo(
-            state.db, n_datasets, n_publications, seed,
+            state.db,
+            n_datasets,
+            n_publications,
+            seed,
             progress=lambda n: progress.advance(task, n),
-        )  # fmt: skip
+        )
     table = Table(title="Demo catalogue")
     table.add_column("what")
     table.add_column("count", justify="right")

@@ -16,19 +16,77 @@ from typing import Any
 from catalogue.db import Database
 from catalogue.identity import dev_user_in
 from catalogue.permissions import Identity
-from catalogue.services.records import datasets, publications
+from catalogue.services.records import RecordService, datasets, publications
 from schemas.records import DatasetSchema, PublicationSchema
 
 INSTITUTION = {"name": "Leiden University Medical Center", "ror": "https://ror.org/05xvt9f17"}
+REPOSITORY = "https://scholarlypublications.universiteitleiden.nl"
 PARTNER = {"name": "Leiden University", "ror": "https://ror.org/027bh9e22"}
 
-GIVEN = ["Anna", "Bram", "Chen", "Daan", "Eva", "Fatima", "Gijs", "Hanna", "Iris", "Jan",
-         "Kiki", "Lars", "Maria", "Noor", "Omar", "Pieter", "Quinten", "Roos", "Sanne", "Tom",
-         "Umut", "Vera", "Willem", "Xin", "Yara", "Zeynep", "Lotte", "Sem", "Julia", "Ruben"]
-FAMILY = ["de Vries", "Jansen", "van den Berg", "Bakker", "Visser", "Smit", "Meijer",
-          "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen",
-          "Dekker", "Brouwer", "de Wit", "Dijkstra", "Smits", "Yilmaz", "Wang", "El Amrani",
-          "Kaya", "Nguyen", "Verhoeven", "Kok", "Jacobs", "van Dijk", "Schouten"]  # fmt: skip
+GIVEN = [
+    "Anna",
+    "Bram",
+    "Chen",
+    "Daan",
+    "Eva",
+    "Fatima",
+    "Gijs",
+    "Hanna",
+    "Iris",
+    "Jan",
+    "Kiki",
+    "Lars",
+    "Maria",
+    "Noor",
+    "Omar",
+    "Pieter",
+    "Quinten",
+    "Roos",
+    "Sanne",
+    "Tom",
+    "Umut",
+    "Vera",
+    "Willem",
+    "Xin",
+    "Yara",
+    "Zeynep",
+    "Lotte",
+    "Sem",
+    "Julia",
+    "Ruben",
+]
+FAMILY = [
+    "de Vries",
+    "Jansen",
+    "van den Berg",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "de Wit",
+    "Dijkstra",
+    "Smits",
+    "Yilmaz",
+    "Wang",
+    "El Amrani",
+    "Kaya",
+    "Nguyen",
+    "Verhoeven",
+    "Kok",
+    "Jacobs",
+    "van Dijk",
+    "Schouten",
+]
 
 # Per theme: topics, and how readily the field shares (shifts the open-access odds).
 THEMES: dict[str, tuple[list[str], float]] = {
@@ -43,9 +101,15 @@ THEMES: dict[str, tuple[list[str], float]] = {
     "lifecourse": (["healthy ageing", "preterm birth", "frailty"], 0.0),
     "prevention-lifestyle": (["obesity", "smoking cessation", "physical activity"], 0.05),
 }
-EXTRA_THEMES = ["oncology", "regenerative-medicine", "population-health",
-                "data-driven-healthcare-ai", "biomedical-imaging", "data-science-bioinformatics",
-                "technology-facilities"]  # fmt: skip
+EXTRA_THEMES = [
+    "oncology",
+    "regenerative-medicine",
+    "population-health",
+    "data-driven-healthcare-ai",
+    "biomedical-imaging",
+    "data-science-bioinformatics",
+    "technology-facilities",
+]
 DEPARTMENTS = {
     "academic-pharma": ["clinical-epidemiology", "internal-medicine"],
     "neuroscience": ["neurology", "psychiatry", "radiology"],
@@ -58,15 +122,36 @@ DEPARTMENTS = {
     "lifecourse": ["gerontology-geriatrics", "paediatrics", "public-health-primary-care"],
     "prevention-lifestyle": ["public-health-primary-care", "gastroenterology-hepatology"],
 }
-STUDY = ["Cohort study", "Randomised controlled trial", "Cross-sectional study",
-         "Genome-wide association study", "Imaging study", "Registry analysis",
-         "Single-cell atlas", "Longitudinal follow-up", "Case-control study"]
-POPULATION = ["adults in Leiden", "children and adolescents", "older adults",
-              "patients in the Netherlands", "a multi-centre European cohort", "healthy volunteers"]
+STUDY = [
+    "Cohort study",
+    "Randomised controlled trial",
+    "Cross-sectional study",
+    "Genome-wide association study",
+    "Imaging study",
+    "Registry analysis",
+    "Single-cell atlas",
+    "Longitudinal follow-up",
+    "Case-control study",
+]
+POPULATION = [
+    "adults in Leiden",
+    "children and adolescents",
+    "older adults",
+    "patients in the Netherlands",
+    "a multi-centre European cohort",
+    "healthy volunteers",
+]
 # (title, issn, eissn, publisher, in DOAJ, APC in EUR or None)
 JOURNALS = [
     ("The Lancet", "0140-6736", "1474-547X", "Elsevier", False, None),
-    ("New England Journal of Medicine", "0028-4793", "1533-4406", "Massachusetts Medical Society", False, None),
+    (
+        "New England Journal of Medicine",
+        "0028-4793",
+        "1533-4406",
+        "Massachusetts Medical Society",
+        False,
+        None,
+    ),
     ("BMJ", "0959-8138", "1756-1833", "BMJ", False, None),
     ("JAMA", "0098-7484", "1538-3598", "American Medical Association", False, None),
     ("Circulation", "0009-7322", "1524-4539", "Wolters Kluwer", False, None),
@@ -81,15 +166,31 @@ JOURNALS = [
     ("BMJ Open", None, "2044-6055", "BMJ", True, 2300),
     ("Wellcome Open Research", None, "2398-502X", "F1000", True, 0),
     ("Journal of Open Source Software", None, "2475-9066", "Open Journals", True, 0),
-    ("Nederlands Tijdschrift voor Geneeskunde", "0028-2162", "1876-8784", "Bohn Stafleu", False, None),
-]  # fmt: skip
-DATASET_FORMATS = [("CSV", "text/csv"), ("NIfTI", "application/gzip"),
-                   ("VCF", "text/plain"), ("FASTQ", "application/gzip"),
-                   ("SPSS", "application/x-spss-sav"), ("JSON", "application/json")]  # fmt: skip
+    (
+        "Nederlands Tijdschrift voor Geneeskunde",
+        "0028-2162",
+        "1876-8784",
+        "Bohn Stafleu",
+        False,
+        None,
+    ),
+]
+DATASET_FORMATS = [
+    ("CSV", "text/csv"),
+    ("NIfTI", "application/gzip"),
+    ("VCF", "text/plain"),
+    ("FASTQ", "application/gzip"),
+    ("SPSS", "application/x-spss-sav"),
+    ("JSON", "application/json"),
+]
 DATA_LICENCES = ["CC-BY-4.0", "CC0-1.0", "CC-BY-NC-4.0", "ODbL-1.0", "CC-BY-SA-4.0"]
-FUNDERS = [("ZonMw", "https://ror.org/01yaj9a77"), ("NWO", "https://ror.org/04jsz6e67"),
-           ("European Commission", "https://ror.org/00k4n6c32"),
-           ("Dutch Heart Foundation", None), ("KWF Dutch Cancer Society", None)]  # fmt: skip
+FUNDERS = [
+    ("ZonMw", "https://ror.org/01yaj9a77"),
+    ("NWO", "https://ror.org/04jsz6e67"),
+    ("European Commission", "https://ror.org/00k4n6c32"),
+    ("Dutch Heart Foundation", None),
+    ("KWF Dutch Cancer Society", None),
+]
 
 
 def orcid_with_check_digit(base15: str) -> str:
@@ -137,7 +238,9 @@ class DemoGenerator:
 
     def _year(self) -> int:
         # More output in recent years; 2026 is the year in progress.
-        return self.rng.choices(range(2015, 2027), weights=[5, 6, 6, 7, 8, 9, 10, 10, 11, 11, 12, 6])[0]
+        return self.rng.choices(
+            range(2015, 2027), weights=[5, 6, 6, 7, 8, 9, 10, 10, 11, 11, 12, 6]
+        )[0]
 
     def _date(self, year: int) -> date:
         last = min(date(year, 12, 31), date.today())
@@ -148,7 +251,7 @@ class DemoGenerator:
         rng = self.rng
         topics, _ = THEMES[theme]
         topic = rng.choice(topics)
-        themes = [theme] + rng.sample(EXTRA_THEMES, k=rng.choice([0, 0, 1, 1, 2]))
+        themes = [theme, *rng.sample(EXTRA_THEMES, k=rng.choice([0, 0, 1, 1, 2]))]
         creators = [p.as_creator(rng) for p in rng.sample(self.people, k=rng.randint(1, 8))]
         self.serial += 1
         return {
@@ -164,8 +267,15 @@ class DemoGenerator:
             "keywords": [topic, rng.choice(["cohort", "biomarkers", "imaging", "omics", "trial"])],
             "language": "en",
             "funding": [
-                {k: v for k, v in {"funder_name": name, "funder_identifier": ror,
-                 "award_number": f"{rng.randrange(10**8):08d}"}.items() if v}  # fmt: skip
+                {
+                    k: v
+                    for k, v in {
+                        "funder_name": name,
+                        "funder_identifier": ror,
+                        "award_number": f"{rng.randrange(10**8):08d}",
+                    }.items()
+                    if v
+                }
                 for name, ror in rng.sample(FUNDERS, k=rng.choice([0, 1, 1, 2]))
             ],
         }
@@ -191,14 +301,18 @@ class DemoGenerator:
             access = "metadata-only"
         data["access_right"] = access
         if access == "embargoed":
-            data["embargo_until"] = (date.today() + timedelta(days=rng.randint(10, 700))).isoformat()
+            data["embargo_until"] = (
+                date.today() + timedelta(days=rng.randint(10, 700))
+            ).isoformat()
         if access in {"open", "embargoed"} or rng.random() < 0.5:
             data["license"] = rng.choice(DATA_LICENCES)
         if rng.random() < 0.75:
             data["doi"] = f"10.34894/demo-ds{self.serial:06d}"
         if access in {"open", "embargoed"} or rng.random() < 0.3:
             fmt, media = rng.choice(DATASET_FORMATS)
-            landing = f"https://dataverse.nl/dataset.xhtml?persistentId=doi:10.34894/DEMO{self.serial}"
+            landing = (
+                f"https://dataverse.nl/dataset.xhtml?persistentId=doi:10.34894/DEMO{self.serial}"
+            )
             data["distributions"] = [
                 {
                     "title": f"{fmt} files",
@@ -219,7 +333,9 @@ class DemoGenerator:
         data["contact_point"] = {"name": "Research data desk", "email": "researchdata@lumc.example"}
         start = date(year - rng.randint(1, 6), rng.randint(1, 12), 1)
         data["temporal_coverage"] = {"start": start.isoformat(), "end": f"{year}-01-01"}
-        data["spatial_coverage"] = rng.choice(["Leiden, the Netherlands", "The Netherlands", "Europe"])
+        data["spatial_coverage"] = rng.choice(
+            ["Leiden, the Netherlands", "The Netherlands", "Europe"]
+        )
         data["publisher"] = "DataverseNL"
         data["resource_type"] = rng.choices(["Dataset", "Image", "Software"], weights=[8, 1, 1])[0]
         return data
@@ -230,9 +346,16 @@ class DemoGenerator:
         year = self._year()
         data = self._common(theme, year)
         title, issn, eissn, publisher, in_doaj, _apc = rng.choice(JOURNALS)
-        data["journal"] = {k: v for k, v in
-                           {"title": title, "issn": issn, "eissn": eissn,
-                            "publisher": publisher}.items() if v}  # fmt: skip
+        data["journal"] = {
+            k: v
+            for k, v in {
+                "title": title,
+                "issn": issn,
+                "eissn": eissn,
+                "publisher": publisher,
+            }.items()
+            if v
+        }
         data["publisher"] = publisher
         data["doi"] = f"10.5555/demo.{year}.{self.serial:06d}"
         data["resource_type"] = rng.choices(
@@ -240,7 +363,11 @@ class DemoGenerator:
             weights=[85, 5, 4, 4, 2],
         )[0]
         data["peer_reviewed"] = data["resource_type"] != "Preprint"
-        data["short_work"] = data["resource_type"] in {"JournalArticle", "BookChapter", "ConferencePaper"}
+        data["short_work"] = data["resource_type"] in {
+            "JournalArticle",
+            "BookChapter",
+            "ConferencePaper",
+        }
         data["publicly_funded"] = bool(data["funding"]) or rng.random() < 0.6
         open_ = rng.random() < self._openness(theme, year)
         if in_doaj:
@@ -256,16 +383,20 @@ class DemoGenerator:
             embargo = published + timedelta(days=rng.choice([0, 0, 180, 365]))
             data["deposit"] = {
                 "version": rng.choice(["accepted", "accepted", "published", "submitted"]),
-                "url": f"https://scholarlypublications.universiteitleiden.nl/handle/1887/{100000 + self.serial}",
+                "url": f"{REPOSITORY}/handle/1887/{100000 + self.serial}",
                 "embargo_until": embargo.isoformat() if embargo > published else None,
             }
         return data
 
 
 def load_demo(
-    db: Database, n_datasets: int, n_publications: int, seed: int,
-    progress: Callable[[int], None] | None = None, batch: int = 250,
-) -> dict[str, int]:  # fmt: skip
+    db: Database,
+    n_datasets: int,
+    n_publications: int,
+    seed: int,
+    progress: Callable[[int], None] | None = None,
+    batch: int = 250,
+) -> dict[str, int]:
     """Register and publish the demo records in batches of one transaction each."""
     generator = DemoGenerator(seed)
     counts = {"datasets": 0, "publications": 0, "drafts": 0, "withdrawn": 0, "versions": 0}
@@ -274,11 +405,12 @@ def load_demo(
     ]
     generator.rng.shuffle(plan)
     schemas = {"dataset": DatasetSchema(), "publication": PublicationSchema()}
-    services = {"dataset": datasets, "publication": publications}
+    services: dict[str, RecordService[Any]] = {"dataset": datasets, "publication": publications}
     with db.unit_of_work() as session:
         owners = [
-            Identity(user_id=dev_user_in(session, name).id, name=name,
-                     roles=frozenset({"researcher"}))  # fmt: skip
+            Identity(
+                user_id=dev_user_in(session, name).id, name=name, roles=frozenset({"researcher"})
+            )
             for name in ("demo-researcher", "Anna de Vries", "Pieter Bakker", "Noor Visser")
         ]
     for start in range(0, len(plan), batch):
@@ -296,16 +428,22 @@ def load_demo(
                     continue
                 service.publish(session, owner, record.id, record.revision)
                 if roll > 0.99:
-                    service.withdraw(session, owner, record.id,
-                                     "Withdrawn at the request of the authors: consent was "
-                                     "revoked for part of the cohort.", record.revision)  # fmt: skip
+                    service.withdraw(
+                        session,
+                        owner,
+                        record.id,
+                        "Withdrawn at the request of the authors: consent was "
+                        "revoked for part of the cohort.",
+                        record.revision,
+                    )
                     counts["withdrawn"] += 1
                 elif roll > 0.96:
                     draft = service.new_version(session, owner, record.id)
-                    draft_data = service._editable_fields(draft)
+                    draft_data = service.editable_fields(draft)
                     draft_data["version"] = "2.0"
-                    service.update(session, owner, draft.id, schemas[kind].load(draft_data),
-                                   draft.revision)  # fmt: skip
+                    service.update(
+                        session, owner, draft.id, schemas[kind].load(draft_data), draft.revision
+                    )
                     service.publish(session, owner, draft.id, draft.revision)
                     counts["versions"] += 1
         if progress:

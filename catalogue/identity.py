@@ -34,7 +34,9 @@ def current_identity() -> Identity:
         if not current_app.extensions["catalogue"].settings.dev_identity_enabled:
             raise NotAuthenticated(f"The {DEV_HEADER} development identity is disabled here.")
         if not _DEV_NAME.match(name):
-            raise NotAuthenticated(f"{DEV_HEADER} must be 1-64 letters, digits, ' ', '.', '_', '-'.")
+            raise NotAuthenticated(
+                f"{DEV_HEADER} must be 1-64 letters, digits, ' ', '.', '_', '-'."
+            )
         user = _dev_user(name)
         identity = Identity(user_id=user.id, name=user.name, roles=frozenset({"researcher"}))
         g.dev_identity = True

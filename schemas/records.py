@@ -8,6 +8,7 @@ checked against the database by the service, which reports it in the same error 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -17,6 +18,7 @@ from marshmallow import (
     ValidationError,
     fields,
     post_load,
+    pre_load,
     validate,
     validates,
     validates_schema,
@@ -26,8 +28,8 @@ from schemas import identifiers
 from schemas.identifiers import DOI, ISSN, ORCID, ROR
 from schemas.vocabularies import (
     CHECKSUM_ALGORITHMS,
-    CONTRIBUTOR_TYPES,
     COAR_BASE,
+    CONTRIBUTOR_TYPES,
     DATE_TYPES,
     DEPOSIT_VERSIONS,
     RELATION_TYPES,
@@ -40,6 +42,7 @@ from schemas.vocabularies import (
 EARLIEST_YEAR = 1500
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _MEDIA_TYPE = re.compile(r"^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _VOCAB_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 http_url = validate.URL(schemes={"http", "https"}, require_tld=False)
@@ -57,12 +60,40 @@ def _latest_plausible_date() -> date:
     return today.replace(year=today.year + 1, day=min(today.day, 28))
 
 
+def _control_characters(value: Any) -> Any:
+    """Where in ``value`` strings hold control characters: an error tree, or None if clean."""
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            return ["Must not contain control characters."]
+        return None
+    if isinstance(value, Mapping):
+        found = {k: e for k in value if (e := _control_characters(value[k])) is not None}
+        return found or None
+    if isinstance(value, list):
+        found_items = {
+            i: e for i, v in enumerate(value) if (e := _control_characters(v)) is not None
+        }
+        return found_items or None
+    return None
+
+
 class StrictSchema(Schema):
-    """Unknown fields are refused: a typo must not be silently dropped."""
+    """Unknown fields are refused: a typo must not be silently dropped.
+
+    Control characters (NUL and the like, but not tab or newline) are refused everywhere:
+    no database stores NUL in text, and no person typed them.
+    """
 
     class Meta:
         unknown = RAISE
         ordered = True
+
+    @pre_load(pass_collection=True)
+    def _refuse_control_characters(self, data: Any, **kwargs: Any) -> Any:
+        errors = _control_characters(data)
+        if errors is not None:
+            raise ValidationError(errors)
+        return data
 
 
 class SpdxLicence(fields.String):

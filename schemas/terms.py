@@ -9,7 +9,9 @@ from schemas.records import StrictSchema
 
 class ThemeSchema(Schema):
     id = fields.String()
-    group = fields.String(metadata={"enum": ["innovation-theme", "societal-priority", "fundamental"]})
+    group = fields.String(
+        metadata={"enum": ["innovation-theme", "societal-priority", "fundamental"]}
+    )
     label = fields.String()
     retired = fields.Boolean()
 

@@ -77,5 +77,5 @@ def require_if_match() -> int | None:
         return None
     match = _ETAG.match(raw)
     if match is None:
-        raise PreconditionFailed(f"If-Match must be an ETag such as \"3\", not {raw!r}.")
+        raise PreconditionFailed(f'If-Match must be an ETag such as "3", not {raw!r}.')
     return int(match.group(1))

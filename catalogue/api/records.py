@@ -68,17 +68,31 @@ def record_blueprint(
     class Collection(MethodView):
         @blp.arguments(RecordListArgsSchema, location="query", as_kwargs=True)
         @blp.response(200, page_schema)
-        def get(self, page: int, size: int, theme: list[str], department: list[str],
-                resource_type: list[str], year: int | None = None, status: str | None = None,
-                owner: str | None = None) -> dict[str, Any]:  # fmt: skip
+        def get(
+            self,
+            page: int,
+            size: int,
+            theme: list[str],
+            department: list[str],
+            resource_type: list[str],
+            year: int | None = None,
+            status: str | None = None,
+            owner: str | None = None,
+        ) -> dict[str, Any]:
             """List the current published versions, or filter by status, theme, year, ..."""
             args = ListArgs(
-                page=page, size=size, themes=theme, departments=department,
-                resource_types=resource_type, year=year, status=status, mine=owner == "me",
-            )  # fmt: skip
+                page=page,
+                size=size,
+                themes=theme,
+                departments=department,
+                resource_types=resource_type,
+                year=year,
+                status=status,
+                mine=owner == "me",
+            )
             identity = current_identity()
             with reader() as session:
-                total, rows = service.list(session, identity, args)
+                total, rows = service.list_records(session, identity, args)
                 hits = [shown(row) for row in rows]
                 return {"total": total, "page": page, "size": size, "hits": hits}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask.views import MethodView
@@ -27,6 +28,7 @@ blp = Blueprint(
     description="Innovation themes, departments, SPDX licences, resource types, access rights.",
 )
 
+_TERM_ID = re.compile(r"^[A-Za-z0-9.+-]{1,100}$")
 _SCHEMAS: dict[str, type[Schema]] = {
     "themes": ThemeSchema,
     "departments": DepartmentSchema,
@@ -51,7 +53,11 @@ def _register(vocabulary: str, schema: type[Schema]) -> None:
         @blp.alt_response(404, description="No such term")
         def get(self, term_id: str) -> Any:
             with reader() as session:
-                term = session.get(VOCABULARIES[vocabulary], term_id)
+                term = (
+                    session.get(VOCABULARIES[vocabulary], term_id)
+                    if _TERM_ID.match(term_id)
+                    else None
+                )
                 if term is None:
                     raise NotFound(f"No term {term_id!r} in {title}.")
                 return term

@@ -139,7 +139,10 @@ class Record(Base):
         order_by="FundingReference.position", cascade="all, delete-orphan"
     )
 
-    __mapper_args__ = {"polymorphic_on": "kind", "version_id_col": revision}
+    __mapper_args__ = {
+        "polymorphic_on": "kind",
+        "version_id_col": revision,
+    }
 
     # Read-only views used when the record is shown on the wire.
     @property
@@ -226,9 +229,7 @@ class Creator(Base):
     __tablename__ = "record_creators"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    record_id: Mapped[str] = mapped_column(
-        ForeignKey("records.id", ondelete="CASCADE"), index=True
-    )
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(32), default="creator")
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(255))
@@ -242,9 +243,7 @@ class RelatedIdentifier(Base):
     __tablename__ = "related_identifiers"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    record_id: Mapped[str] = mapped_column(
-        ForeignKey("records.id", ondelete="CASCADE"), index=True
-    )
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     identifier: Mapped[str] = mapped_column(Text)
     scheme: Mapped[str] = mapped_column(String(32))
@@ -256,9 +255,7 @@ class FundingReference(Base):
     __tablename__ = "funding_references"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    record_id: Mapped[str] = mapped_column(
-        ForeignKey("records.id", ondelete="CASCADE"), index=True
-    )
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     funder_name: Mapped[str] = mapped_column(Text)
     funder_identifier: Mapped[str | None] = mapped_column(String(255))

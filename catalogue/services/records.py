@@ -8,6 +8,7 @@ of work does, so a failure anywhere leaves nothing half-saved.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -43,27 +44,56 @@ from catalogue.permissions import Identity
 from schemas.records import DatasetSchema, PublicationSchema
 
 R = TypeVar("R", bound=Record)
+RECORD_ID = re.compile(r"^[0-9a-z]{5}-[0-9a-z]{5}$")
 
 # Fields copied from the loaded input straight onto columns of the same name.
 _SCALARS = {
     "shared": (
-        "doi", "title", "description", "publisher", "publication_date", "language", "version",
-        "license_id", "keywords", "resource_type_id",
+        "doi",
+        "title",
+        "description",
+        "publisher",
+        "publication_date",
+        "language",
+        "version",
+        "license_id",
+        "keywords",
+        "resource_type_id",
     ),
     "dataset": (
-        "access_right_id", "embargo_until", "spatial_coverage", "personal_data", "health_data",
+        "access_right_id",
+        "embargo_until",
+        "spatial_coverage",
+        "personal_data",
+        "health_data",
         "applicable_legislation",
     ),
     "publication": (
-        "peer_reviewed", "publisher_free_to_read", "publisher_license_id", "short_work",
+        "peer_reviewed",
+        "publisher_free_to_read",
+        "publisher_license_id",
+        "short_work",
         "publicly_funded",
     ),
-}  # fmt: skip
+}
 
 # Shown on the wire but not part of what a person edits: left out of audit diffs.
-_BOOKKEEPING = {"revision", "updated", "links", "status", "published", "withdrawal",
-                "is_latest", "version_number", "publication_year", "created", "id",
-                "concept_id", "license_url", "access_right_uri"}  # fmt: skip
+_BOOKKEEPING = {
+    "revision",
+    "updated",
+    "links",
+    "status",
+    "published",
+    "withdrawal",
+    "is_latest",
+    "version_number",
+    "publication_year",
+    "created",
+    "id",
+    "concept_id",
+    "license_url",
+    "access_right_uri",
+}
 
 
 @dataclass(frozen=True)
@@ -89,13 +119,15 @@ class RecordService(Generic[R]):
     # -- reading -------------------------------------------------------------------------
 
     def read(self, session: Session, identity: Identity, record_id: str) -> R:
-        record = session.get(self.model, record_id)
+        record = session.get(self.model, record_id) if RECORD_ID.match(record_id) else None
         if record is None or not permissions.can_read(identity, record):
             # Same answer for "absent" and "not yours": a draft's existence does not leak.
             raise NotFound(f"No {self.kind} with id {record_id!r}.")
         return record
 
-    def list(self, session: Session, identity: Identity, args: ListArgs) -> tuple[int, list[R]]:
+    def list_records(
+        self, session: Session, identity: Identity, args: ListArgs
+    ) -> tuple[int, list[R]]:
         query = self._list_query(identity, args)
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.scalars(
@@ -106,7 +138,7 @@ class RecordService(Generic[R]):
         ).all()
         return total, list(rows)
 
-    def _list_query(self, identity: Identity, args: ListArgs) -> Select[tuple[R]]:
+    def _list_query(self, identity: Identity, args: ListArgs) -> Select[Any]:
         model = self.model
         query = select(model).where(permissions.read_filter(identity, self.kind))
         if args.mine:
@@ -182,9 +214,13 @@ class RecordService(Generic[R]):
         return record
 
     def update(
-        self, session: Session, identity: Identity, record_id: str, data: dict[str, Any],
+        self,
+        session: Session,
+        identity: Identity,
+        record_id: str,
+        data: dict[str, Any],
         if_match: int | None,
-    ) -> R:  # fmt: skip
+    ) -> R:
         record = self._editable(session, identity, record_id, if_match)
         if record.status == "withdrawn":
             raise Conflict("A withdrawn record cannot be edited.")
@@ -240,7 +276,7 @@ class RecordService(Generic[R]):
                 self.model.concept_id == source.concept_id
             )
         )
-        data = self.schema.load(self._editable_fields(source))
+        data = self.schema.load(self.editable_fields(source))
         data["doi"] = None  # a new version gets its own DOI when one is registered
         draft = self.model(kind=self.kind, status="draft", owner_id=source.owner_id)
         draft.id = _fresh_id(session)
@@ -250,15 +286,17 @@ class RecordService(Generic[R]):
         self._apply(session, draft, data)
         session.add(draft)
         self._flush(session)
-        self._audit(
-            session, identity, draft, "new_version", {}, {"from_version": source.id}
-        )
+        self._audit(session, identity, draft, "new_version", {}, {"from_version": source.id})
         return draft
 
     def withdraw(
-        self, session: Session, identity: Identity, record_id: str, reason: str,
+        self,
+        session: Session,
+        identity: Identity,
+        record_id: str,
+        reason: str,
         if_match: int | None,
-    ) -> R:  # fmt: skip
+    ) -> R:
         record = self._editable(session, identity, record_id, if_match)
         if record.status != "published":
             raise Conflict(
@@ -333,7 +371,7 @@ class RecordService(Generic[R]):
         if missing:
             raise InvalidInput(missing, "The record is not complete enough to publish.")
 
-    def _editable_fields(self, record: Record) -> dict[str, Any]:
+    def editable_fields(self, record: Record) -> dict[str, Any]:
         dumped: dict[str, Any] = self.schema.dump(record)
         for name in _BOOKKEEPING:
             dumped.pop(name, None)
@@ -343,12 +381,17 @@ class RecordService(Generic[R]):
         return {key: value for key, value in dumped.items() if value is not None}
 
     def _snapshot(self, record: Record) -> dict[str, Any]:
-        return self._editable_fields(record)
+        return self.editable_fields(record)
 
     def _audit(
-        self, session: Session, identity: Identity, record: Record, action: str,
-        before: dict[str, Any], after: dict[str, Any],
-    ) -> None:  # fmt: skip
+        self,
+        session: Session,
+        identity: Identity,
+        record: Record,
+        action: str,
+        before: dict[str, Any],
+        after: dict[str, Any],
+    ) -> None:
         if action in {"create", "update", "publish", "discard"}:
             changes = {
                 key: {"from": before.get(key), "to": after.get(key)}
@@ -376,8 +419,12 @@ class RecordService(Generic[R]):
                 setattr(record, name, data[name])
             elif name in {"keywords", "applicable_legislation"}:
                 setattr(record, name, [])
-            elif name not in {"resource_type_id", "access_right_id", "personal_data",
-                              "health_data"}:  # fmt: skip
+            elif name not in {
+                "resource_type_id",
+                "access_right_id",
+                "personal_data",
+                "health_data",
+            }:
                 setattr(record, name, None)
         record.publication_year = record.publication_date.year if record.publication_date else None
         record.updated_at = utcnow()
@@ -462,9 +509,12 @@ def _journal(session: Session, given: dict[str, Any]) -> Journal:
 
 
 def _terms(
-    session: Session, model: type[Theme] | type[Department], ids: Sequence[str], field: str,
+    session: Session,
+    model: Any,
+    ids: Sequence[str],
+    field: str,
     errors: dict[str, Any],
-) -> list[Any]:  # fmt: skip
+) -> list[Any]:
     if not ids:
         return []
     found = {term.id: term for term in session.scalars(select(model).where(model.id.in_(ids)))}

@@ -17,10 +17,19 @@ from tests.conftest import service_url
 
 # Everything a test may create; vocabularies stay loaded for the whole session.
 _TEST_TABLES = (
-    "audit_events", "distributions", "funding_references", "related_identifiers",
-    "record_creators", "record_themes", "record_departments", "publications", "datasets",
-    "records", "journals", "users",
-)  # fmt: skip
+    "audit_events",
+    "distributions",
+    "funding_references",
+    "related_identifiers",
+    "record_creators",
+    "record_themes",
+    "record_departments",
+    "publications",
+    "datasets",
+    "records",
+    "journals",
+    "users",
+)
 
 
 @pytest.fixture(scope="session")
@@ -60,9 +69,7 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     if "app" in request.fixturenames:
         state = request.getfixturevalue("app").extensions["catalogue"]
         with state.db.engine.begin() as connection:
-            connection.execute(
-                text(f"TRUNCATE {', '.join(_TEST_TABLES)} RESTART IDENTITY CASCADE")
-            )
+            connection.execute(text(f"TRUNCATE {', '.join(_TEST_TABLES)} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture()

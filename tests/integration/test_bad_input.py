@@ -43,27 +43,43 @@ def field_errors(response: Any) -> dict[str, Any]:
         ({"access_right": "sort-of-open"}, ["access_right"]),
         ({"access_right": "embargoed"}, ["embargo_until"]),
         ({"creators": [{"name": "X", "orcid": "0000-0002-1825-0098"}]}, ["creators", "0", "orcid"]),
-        ({"creators": [{"name": "X", "affiliations": [{"name": "Y", "ror": "05xvt9f18"}]}]},
-         ["creators", "0", "affiliations", "0", "ror"]),
-        ({"distributions": [{"access_url": "ftp://x.org/data"}]},
-         ["distributions", "0", "access_url"]),
-        ({"distributions": [{"access_url": "https://x.org", "checksum": "sha256:abc"}]},
-         ["distributions", "0", "checksum"]),
-        ({"distributions": [{"access_url": "https://x.org", "byte_size": "12"}]},
-         ["distributions", "0", "byte_size"]),
-        ({"temporal_coverage": {"start": "2020-01-01", "end": "2019-01-01"}},
-         ["temporal_coverage", "end"]),
-        ({"related_identifiers": [{"identifier": "whatever", "relation_type": "Cites"}]},
-         ["related_identifiers", "0", "identifier"]),
-        ({"related_identifiers": [{"identifier": "10.1/x", "relation_type": "Likes"}]},
-         ["related_identifiers", "0", "relation_type"]),
-        ({"funding": [{"funder_name": "ZonMw", "funder_identifier": "zonmw"}]},
-         ["funding", "0", "funder_identifier"]),
+        (
+            {"creators": [{"name": "X", "affiliations": [{"name": "Y", "ror": "05xvt9f18"}]}]},
+            ["creators", "0", "affiliations", "0", "ror"],
+        ),
+        (
+            {"distributions": [{"access_url": "ftp://x.org/data"}]},
+            ["distributions", "0", "access_url"],
+        ),
+        (
+            {"distributions": [{"access_url": "https://x.org", "checksum": "sha256:abc"}]},
+            ["distributions", "0", "checksum"],
+        ),
+        (
+            {"distributions": [{"access_url": "https://x.org", "byte_size": "12"}]},
+            ["distributions", "0", "byte_size"],
+        ),
+        (
+            {"temporal_coverage": {"start": "2020-01-01", "end": "2019-01-01"}},
+            ["temporal_coverage", "end"],
+        ),
+        (
+            {"related_identifiers": [{"identifier": "whatever", "relation_type": "Cites"}]},
+            ["related_identifiers", "0", "identifier"],
+        ),
+        (
+            {"related_identifiers": [{"identifier": "10.1/x", "relation_type": "Likes"}]},
+            ["related_identifiers", "0", "relation_type"],
+        ),
+        (
+            {"funding": [{"funder_name": "ZonMw", "funder_identifier": "zonmw"}]},
+            ["funding", "0", "funder_identifier"],
+        ),
         ({"resource_type": "JournalArticle"}, ["resource_type"]),
         ({"surprise": True}, ["surprise"]),
         ({"themes": "neuroscience"}, ["themes"]),
     ],
-)  # fmt: skip
+)
 def test_schema_errors_name_the_field(
     app: Flask, client: FlaskClient, change: dict[str, Any], path: list[str]
 ) -> None:

@@ -12,8 +12,9 @@ ANNA = as_user("anna")
 BRAM = as_user("bram")
 
 
-def create(client: FlaskClient, body: dict[str, Any], who: dict[str, str] = ANNA,
-           kind: str = "datasets") -> dict[str, Any]:  # fmt: skip
+def create(
+    client: FlaskClient, body: dict[str, Any], who: dict[str, str] = ANNA, kind: str = "datasets"
+) -> dict[str, Any]:
     response = client.post(f"/api/{kind}", json=body, headers=who)
     assert response.status_code == 201, response.json
     data: dict[str, Any] = response.json
@@ -66,15 +67,17 @@ def test_update_needs_the_current_revision(client: FlaskClient) -> None:
     missing = client.put(url, json=minimal_dataset(title="New"), headers=ANNA)
     assert missing.status_code == 428
 
-    first = client.put(url, json=minimal_dataset(title="First edit"),
-                       headers={**ANNA, "If-Match": '"1"'})  # fmt: skip
+    first = client.put(
+        url, json=minimal_dataset(title="First edit"), headers={**ANNA, "If-Match": '"1"'}
+    )
     assert first.status_code == 200
     assert first.json["revision"] == 2
     assert first.headers["ETag"] == '"2"'
 
     # A second editor who read revision 1 must not overwrite the first edit.
-    stale = client.put(url, json=minimal_dataset(title="Second edit"),
-                       headers={**ANNA, "If-Match": '"1"'})  # fmt: skip
+    stale = client.put(
+        url, json=minimal_dataset(title="Second edit"), headers={**ANNA, "If-Match": '"1"'}
+    )
     assert stale.status_code == 412
     assert "revision 1" in stale.json["message"]
     assert client.get(url, headers=ANNA).json["title"] == "First edit"
@@ -87,8 +90,11 @@ def test_others_cannot_change_a_record(client: FlaskClient) -> None:
     anonymous = client.put(url, json=minimal_dataset(), headers={"If-Match": '"1"'})
     assert anonymous.status_code == 401
     published = publish(client, draft).json
-    other = client.put(url, json=minimal_dataset(title="Mine now"),
-                       headers={**BRAM, "If-Match": f'"{published["revision"]}"'})  # fmt: skip
+    other = client.put(
+        url,
+        json=minimal_dataset(title="Mine now"),
+        headers={**BRAM, "If-Match": f'"{published["revision"]}"'},
+    )
     assert other.status_code == 403
     assert client.get(url).json["title"] == minimal_dataset()["title"]
 
@@ -150,8 +156,9 @@ def test_withdrawn_record_keeps_a_tombstone(client: FlaskClient) -> None:
     record = publish(client, create(client, minimal_dataset())).json
     url = f"/api/datasets/{record['id']}"
 
-    no_reason = client.post(f"{url}/withdraw", json={},
-                            headers={**ANNA, "If-Match": f'"{record["revision"]}"'})  # fmt: skip
+    no_reason = client.post(
+        f"{url}/withdraw", json={}, headers={**ANNA, "If-Match": f'"{record["revision"]}"'}
+    )
     assert no_reason.status_code == 422
     assert "reason" in no_reason.json["errors"]["json"]
     response = client.post(
@@ -167,16 +174,20 @@ def test_withdrawn_record_keeps_a_tombstone(client: FlaskClient) -> None:
     assert tombstone["title"] == record["title"]  # FAIR A2: the metadata outlives the data
     assert client.get("/api/datasets").json["total"] == 0
     assert client.get("/api/datasets?status=withdrawn").json["total"] == 1
-    edit = client.put(url, json=minimal_dataset(),
-                      headers={**ANNA, "If-Match": f'"{tombstone["revision"]}"'})  # fmt: skip
+    edit = client.put(
+        url, json=minimal_dataset(), headers={**ANNA, "If-Match": f'"{tombstone["revision"]}"'}
+    )
     assert edit.status_code == 409
 
 
 def test_history_records_who_changed_what(client: FlaskClient) -> None:
     draft = create(client, minimal_dataset())
     url = f"/api/datasets/{draft['id']}"
-    client.put(url, json=minimal_dataset(title="Better title", keywords=["migraine"]),
-               headers={**ANNA, "If-Match": '"1"'})  # fmt: skip
+    client.put(
+        url,
+        json=minimal_dataset(title="Better title", keywords=["migraine"]),
+        headers={**ANNA, "If-Match": '"1"'},
+    )
 
     history = client.get(f"{url}/history", headers=ANNA).json
 
@@ -216,10 +227,11 @@ def test_publication_with_journal_and_deposit(client: FlaskClient) -> None:
     # A second publication in the same journal reuses the register's entry.
     other = create(
         client,
-        minimal_publication(doi="10.1212/other", journal={"title": "Neurology (print)",
-                                                          "issn": "0028-3878"}),
+        minimal_publication(
+            doi="10.1212/other", journal={"title": "Neurology (print)", "issn": "0028-3878"}
+        ),
         kind="publications",
-    )  # fmt: skip
+    )
     assert other["journal"]["title"] == "Neurology"
 
 

@@ -14,16 +14,29 @@ def test_the_node_indexes_and_finds_a_document(es_url: str) -> None:
     try:
         client.indices.create(
             index=index,
-            mappings={"properties": {"title": {"type": "text", "analyzer": "standard"},
-                                     "themes": {"type": "keyword"}}},  # fmt: skip
+            mappings={
+                "properties": {
+                    "title": {"type": "text", "analyzer": "standard"},
+                    "themes": {"type": "keyword"},
+                }
+            },
         )
-        client.index(index=index, id="a", document={"title": "Migraine cohort",
-                                                   "themes": ["neuroscience"]},
-                     version=3, version_type="external_gte", refresh=True)  # fmt: skip
+        client.index(
+            index=index,
+            id="a",
+            document={"title": "Migraine cohort", "themes": ["neuroscience"]},
+            version=3,
+            version_type="external_gte",
+            refresh=True,
+        )
         hits = client.search(
             index=index,
-            query={"bool": {"must": {"match": {"title": "migraine"}},
-                            "filter": {"term": {"themes": "neuroscience"}}}},  # fmt: skip
+            query={
+                "bool": {
+                    "must": {"match": {"title": "migraine"}},
+                    "filter": {"term": {"themes": "neuroscience"}},
+                }
+            },
         )["hits"]
         assert hits["total"]["value"] == 1
         assert hits["hits"][0]["_id"] == "a"

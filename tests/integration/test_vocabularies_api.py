@@ -19,8 +19,12 @@ def test_themes_come_in_the_three_groups_of_the_strategy_plan(client: FlaskClien
 def test_one_theme_and_an_unknown_one(client: FlaskClient) -> None:
     theme = client.get("/api/vocabularies/themes/genetics")
     assert theme.status_code == 200
-    assert theme.json == {"id": "genetics", "group": "innovation-theme", "label": "Genetics",
-                          "retired": False}  # fmt: skip
+    assert theme.json == {
+        "id": "genetics",
+        "group": "innovation-theme",
+        "label": "Genetics",
+        "retired": False,
+    }
     missing = client.get("/api/vocabularies/themes/astrology")
     assert missing.status_code == 404
     assert "astrology" in missing.json["message"]

@@ -1,0 +1,66 @@
+"""The ``catalogue`` command on a fresh embedded (SQLite) database, as a newcomer runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from catalogue import create_app
+from catalogue.cli import main
+from catalogue.config import Settings
+from catalogue.models import Dataset, Publication, Record
+
+
+@pytest.fixture()
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CATALOGUE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("CATALOGUE_DATABASE_URL", raising=False)
+    return tmp_path / "var"
+
+
+def test_db_upgrade_builds_an_empty_catalogue(data_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+
+    assert result.exit_code == 0, result.output
+    assert "17 themes" in result.output
+    assert (data_dir / "catalogue.sqlite").exists()
+    current = CliRunner().invoke(main, ["db", "current"])
+    assert current.output.strip() == "0001"
+
+
+def _titles(data_dir: Path) -> list[str]:
+    app = create_app(Settings(data_dir=str(data_dir)))
+    with app.extensions["catalogue"].db.reader() as session:
+        return list(session.scalars(select(Record.title).order_by(Record.title)))
+
+
+def test_demo_loads_the_same_catalogue_for_the_same_seed(data_dir: Path) -> None:
+    args = ["demo", "--datasets", "30", "--publications", "40", "--no-serve", "--seed", "7"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    titles = _titles(data_dir)
+
+    second = CliRunner().invoke(main, args)
+    assert second.exit_code == 0, second.output
+    assert _titles(data_dir) == titles
+
+    app = create_app(Settings(data_dir=str(data_dir)))
+    client = app.test_client()
+    with app.extensions["catalogue"].db.reader() as session:
+        datasets = session.scalar(select(func.count()).select_from(Dataset)) or 0
+        publications = session.scalar(select(func.count()).select_from(Publication)) or 0
+    # New versions add rows beyond the requested counts.
+    assert datasets >= 30 and publications >= 40
+    listing = client.get("/api/publications?size=100").json
+    assert 0 < listing["total"] <= publications
+    assert {hit["status"] for hit in listing["hits"]} == {"published"}
+
+
+def test_help_explains_the_commands() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("db", "demo", "run"):
+        assert command in result.output

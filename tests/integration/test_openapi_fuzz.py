@@ -1,0 +1,49 @@
+"""schemathesis fuzzes every operation of the OpenAPI description: no input may cause a 5xx."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from flask import Flask
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+
+
+@pytest.fixture()
+def api_schema(app: Flask) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+    derandomize=True,
+)
+def test_no_input_causes_a_server_error(case: schemathesis.Case) -> None:
+    # As a logged-in researcher, so the write operations get past authentication.
+    case.call_and_validate(headers={"X-Dev-User": "fuzzer"}, checks=[not_a_server_error])
+
+
+def test_the_description_documents_the_record_operations(app: Flask) -> None:
+    spec = app.test_client().get("/api/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    for path in (
+        "/api/datasets",
+        "/api/datasets/{record_id}",
+        "/api/publications/{record_id}/publish",
+        "/api/vocabularies/themes",
+        "/api/health",
+    ):
+        assert path in spec["paths"]
+    dataset = spec["components"]["schemas"]["Dataset"]
+    assert "title" in dataset["required"]
+    assert dataset["properties"]["revision"]["readOnly"] is True

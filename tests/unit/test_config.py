@@ -1,0 +1,59 @@
+"""Settings: safe defaults for the embedded mode, refusal of unsafe production settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalogue.config import ConfigError, Settings
+
+SAFE_PRODUCTION = {
+    "CATALOGUE_ENV": "production",
+    "CATALOGUE_SECRET_KEY": "x" * 40,
+    "CATALOGUE_DATABASE_URL": "postgresql+psycopg://catalogue@db/catalogue",
+}
+
+
+def test_embedded_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.is_sqlite
+    assert settings.effective_database_url.endswith("var/catalogue.sqlite")
+    assert settings.dev_identity_enabled
+    assert not settings.elasticsearch_url
+
+
+def test_safe_production_settings_start() -> None:
+    settings = Settings.from_env(SAFE_PRODUCTION)
+    assert settings.is_production
+    assert not settings.dev_identity_enabled
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"CATALOGUE_DEV_IDENTITY": "true"}, "CATALOGUE_DEV_IDENTITY"),
+        ({"CATALOGUE_SECRET_KEY": "short"}, "CATALOGUE_SECRET_KEY"),
+        ({"CATALOGUE_DATABASE_URL": ""}, "CATALOGUE_DATABASE_URL"),
+    ],
+)
+def test_production_refuses_unsafe_settings(change: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        Settings.from_env({**SAFE_PRODUCTION, **change})
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"CATALOGUE_DEV_IDENTITY": "maybe"}, "CATALOGUE_DEV_IDENTITY"),
+        ({"CATALOGUE_MAX_CONTENT_LENGTH": "lots"}, "CATALOGUE_MAX_CONTENT_LENGTH"),
+        ({"CATALOGUE_ENV": "staging"}, "CATALOGUE_ENV"),
+    ],
+)
+def test_malformed_settings_name_the_variable(environ: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        Settings.from_env(environ)
+
+
+def test_secrets_stay_out_of_repr() -> None:
+    settings = Settings.from_env({**SAFE_PRODUCTION, "CATALOGUE_ELASTICSEARCH_PASSWORD": "hunter2"})
+    assert "hunter2" not in repr(settings)
+    assert "x" * 40 not in repr(settings)
