@@ -6,7 +6,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, g, jsonify
+import swagger_ui_bundle
+from flask import Flask, Response, g, jsonify, send_from_directory
 from flask_smorest import Api
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -41,7 +42,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # Swagger UI's files come from a PyPI package, so the docs work with no internet.
+        OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
         API_SPEC_OPTIONS={
             "info": {
                 "description": (
@@ -88,6 +90,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         if g.get("dev_identity"):
             response.headers["X-Dev-Identity"] = "development identity, not for production"
         return response
+
+    @app.get("/api/docs/assets/<path:filename>")
+    def swagger_ui_assets(filename: str) -> Response:
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
 
     @app.get("/")
     def index() -> Any:

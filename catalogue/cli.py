@@ -81,11 +81,11 @@ def db_current() -> None:
 
 
 @main.command()
-@click.option("--datasets", "n_datasets", default=2000, show_default=True, help="Datasets to make.")
+@click.option("--datasets", "n_datasets", default=1000, show_default=True, help="Datasets to make.")
 @click.option(
     "--publications",
     "n_publications",
-    default=3000,
+    default=2000,
     show_default=True,
     help="Publications to make.",
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from flask import Flask
+from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -47,3 +48,12 @@ def test_the_description_documents_the_record_operations(app: Flask) -> None:
     dataset = spec["components"]["schemas"]["Dataset"]
     assert "title" in dataset["required"]
     assert dataset["properties"]["revision"]["readOnly"] is True
+
+
+def test_the_browsable_docs_work_offline(client: FlaskClient) -> None:
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assert b"/api/docs/assets/swagger-ui-bundle.js" in page.data
+    script = client.get("/api/docs/assets/swagger-ui-bundle.js")
+    assert script.status_code == 200
+    assert len(script.data) > 100_000
