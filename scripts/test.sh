@@ -72,7 +72,9 @@ fi
 RUN="$(mktemp -d /tmp/catalogue-test.XXXXXX)"
 chmod 755 "$RUN"
 RUNAS=()
+SVC_RUNAS=""
 if [ "$(id -u)" = 0 ]; then
+  SVC_RUNAS="$SVC_USER"
   id -u "$SVC_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$SVC_USER"
   RUNAS=(runuser -u "$SVC_USER" --)
 fi
@@ -119,7 +121,9 @@ curl -sf "http://127.0.0.1:$ES_PORT/_cluster/health" >/dev/null || { echo "Elast
 
 export CATALOGUE_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/catalogue_test"
 export CATALOGUE_TEST_ELASTICSEARCH_URL="http://127.0.0.1:$ES_PORT"
-export CATALOGUE_TEST_PG_BIN="$PG_BIN"
+# The outage test stops and restarts this PostgreSQL itself.
+export CATALOGUE_TEST_PG_BIN="$PG_BIN" CATALOGUE_TEST_PG_DATA="$RUN/pg"
+export CATALOGUE_TEST_PG_RUNAS="$SVC_RUNAS"
 
 # --- Lint, types, tests ---------------------------------------------------------------------
 say "ruff"

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import socket
+import subprocess
+from pathlib import Path
 
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
 
 from catalogue import create_app
+from tests.conftest import service_url
 from tests.integration.conftest import make_settings
 
 
@@ -51,3 +57,55 @@ def test_database_down_answers_503_with_a_clear_message(pg_url: str) -> None:
     assert listing.json["message"] == "The database is unavailable; try again shortly."
     assert listing.headers["Retry-After"]
     assert "psycopg" not in listing.get_data(as_text=True)
+
+
+def test_pool_recovers_when_the_database_drops_every_connection(
+    client: FlaskClient, pg_url: str
+) -> None:
+    assert client.get("/api/datasets").status_code == 200  # the pool now holds a connection
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        killed = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+    admin.dispose()
+    assert killed and killed >= 1
+
+    assert client.get("/api/datasets").status_code == 200
+
+
+def _pg_ctl(*args: str) -> None:
+    runas = os.environ.get("CATALOGUE_TEST_PG_RUNAS", "")
+    prefix = ["runuser", "-u", runas, "--"] if runas else []
+    pg_ctl = str(Path(service_url("CATALOGUE_TEST_PG_BIN")) / "pg_ctl")
+    subprocess.run([*prefix, pg_ctl, *args], check=True, capture_output=True, timeout=60)
+
+
+def test_database_restart_gives_503_then_recovers_on_its_own(client: FlaskClient) -> None:
+    data_dir = service_url("CATALOGUE_TEST_PG_DATA")
+    # The server's own record of how it was started, to start it the same way again.
+    recorded = shlex.split((Path(data_dir) / "postmaster.opts").read_text())[1:]
+    assert client.get("/api/datasets").status_code == 200
+
+    _pg_ctl("-D", data_dir, "-m", "fast", "-w", "stop")
+    try:
+        down = client.get("/api/datasets")
+        assert down.status_code == 503
+        assert down.json["message"] == "The database is unavailable; try again shortly."
+    finally:
+        _pg_ctl(
+            "-D",
+            data_dir,
+            "-w",
+            "-l",
+            str(Path(data_dir).parent / "pg.log"),
+            "-o",
+            shlex.join(recorded),
+            "start",
+        )
+
+    assert client.get("/api/datasets").status_code == 200
+    assert client.get("/api/health").json["database"]["status"] == "ok"
