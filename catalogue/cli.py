@@ -15,6 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
+from werkzeug.serving import run_simple
 
 from catalogue import migrate
 from catalogue.app import CatalogueState, create_app
@@ -142,4 +143,5 @@ def demo(
             f"Serving on [bold]http://{host}:{port}/[/] - API docs at /api/docs, try "
             f"[bold]curl http://{host}:{port}/api/datasets?theme=genetics[/].  Ctrl-C stops."
         )
-        app.run(host=host, port=port, threaded=True, use_reloader=False)
+        # Flask ignores app.run() inside its own CLI, so serve with werkzeug directly.
+        run_simple(host, port, app, threaded=True)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -64,3 +72,45 @@ def test_help_explains_the_commands() -> None:
     assert result.exit_code == 0
     for command in ("db", "demo", "run"):
         assert command in result.output
+
+
+def test_demo_serves_the_catalogue_on_localhost(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "CATALOGUE_DATA_DIR": str(tmp_path / "var")}
+    env.pop("CATALOGUE_DATABASE_URL", None)
+    args = ["demo", "--datasets", "5", "--publications", "5", "--port", str(port)]
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "catalogue"), *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        body = _wait_for_json(f"http://127.0.0.1:{port}/api/datasets", server)
+        assert body["total"] >= 1
+        assert body["hits"][0]["status"] == "published"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def _wait_for_json(url: str, server: subprocess.Popen[bytes]) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            stderr = server.stderr.read().decode() if server.stderr else ""
+            pytest.fail(f"catalogue demo exited with {server.returncode}: {stderr[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                data: dict[str, Any] = json.load(response)
+                return data
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail("catalogue demo did not serve within 60 s")
