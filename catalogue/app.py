@@ -16,7 +16,9 @@ from catalogue.api.context import close_session
 from catalogue.config import Settings
 from catalogue.db import Database
 from catalogue.errors import ServiceError
+from catalogue.indexing import Indexer, SearchBackend
 from search import SearchConfig, SearchEngine
+from search.elastic import ElasticBackend
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,8 @@ class CatalogueState:
     settings: Settings
     db: Database
     search: SearchEngine | None
+    backend: SearchBackend | None
+    indexer: Indexer | None
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -71,8 +75,11 @@ def create_app(settings: Settings | None = None) -> Flask:
                 index_prefix=settings.index_prefix,
             )
         )
+    db = Database(settings.effective_database_url)
+    backend: SearchBackend | None = ElasticBackend(search) if search is not None else None
+    indexer = Indexer(db, backend) if backend is not None else None
     app.extensions["catalogue"] = CatalogueState(
-        settings=settings, db=Database(settings.effective_database_url), search=search
+        settings=settings, db=db, search=search, backend=backend, indexer=indexer
     )
 
     api = Api(app)

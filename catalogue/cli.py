@@ -7,6 +7,8 @@ too.  Settings come from ``CATALOGUE_*`` environment variables (see the README).
 from __future__ import annotations
 
 import shutil
+import signal
+import threading
 from pathlib import Path
 
 import click
@@ -20,6 +22,7 @@ from werkzeug.serving import run_simple
 from catalogue import migrate
 from catalogue.app import CatalogueState, create_app
 from catalogue.config import Settings
+from catalogue.indexing import Indexer
 
 console = Console(stderr=True)
 
@@ -145,3 +148,95 @@ def demo(
         )
         # Flask ignores app.run() inside its own CLI, so serve with werkzeug directly.
         run_simple(host, port, app, threaded=True)
+
+
+def _indexer() -> Indexer:
+    indexer = _state().indexer
+    if indexer is None:
+        raise click.UsageError("No search engine is configured: set CATALOGUE_ELASTICSEARCH_URL.")
+    return indexer
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Process what is ready, then stop.")
+@click.option("--batch", default=500, show_default=True, help="Changes per bulk request.")
+@click.option("--poll", default=0.5, show_default=True, help="Seconds between empty polls.")
+@with_appcontext
+def worker(once: bool, batch: int, poll: float) -> None:
+    """Index changes from the outbox into the search engine (run as many as you like)."""
+    indexer = _indexer()
+    if once:
+        outcome = indexer.drain(batch)
+        console.print(
+            f"{outcome.claimed} changes: {outcome.written} written, {outcome.stale} already "
+            f"newer in the index, {outcome.failed} failed"
+        )
+        raise SystemExit(1 if outcome.failed else 0)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    console.print("Worker started; Ctrl-C or SIGTERM stops it after the current batch.")
+    try:
+        indexer.run(stop, poll_seconds=poll, limit=batch)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@main.group()
+def search() -> None:
+    """Search index: status, reindex, verify."""
+
+
+@search.command("status")
+@with_appcontext
+def search_status() -> None:
+    """Backlog of changes waiting to be indexed, the oldest one, and failures."""
+    status = _indexer().status()
+    table = Table(title="Search index")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("records in the database", str(status.records))
+    table.add_row("changes waiting", str(status.backlog))
+    table.add_row("oldest waiting since", str(status.oldest_pending or "-"))
+    table.add_row("changes failing (retrying)", str(status.failing))
+    backend = _state().backend
+    if backend is not None:
+        try:
+            table.add_row("documents in the index", str(backend.count()))
+        except Exception as exc:
+            table.add_row("documents in the index", f"unavailable ({type(exc).__name__})")
+    console.print(table)
+    for error in status.recent_errors:
+        console.print(f"[red]recent error:[/] {error}")
+
+
+@search.command("reindex")
+@with_appcontext
+def search_reindex() -> None:
+    """Build a fresh index from the database and swap it in; searches keep working."""
+    indexer = _indexer()
+    total = indexer.status().records
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("Reindexing", total=total)
+        index = indexer.reindex(progress=lambda n: progress.advance(task, n))
+    console.print(f"[green]Alias now points to {index}[/]")
+
+
+@search.command("verify")
+@click.option("--repair/--no-repair", default=True, show_default=True)
+@with_appcontext
+def search_verify(repair: bool) -> None:
+    """Compare ids and versions in the database and the index; repair the differences."""
+    report = _indexer().verify(repair=repair)
+    console.print(
+        f"{report.checked} ids checked: {len(report.missing)} missing from the index, "
+        f"{len(report.stale)} stale, {len(report.extra)} not in the database"
+        + (" - repaired" if report.repaired else "")
+    )
+    if not report.ok and not repair:
+        raise SystemExit(1)

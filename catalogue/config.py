@@ -47,6 +47,7 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"
     max_content_length: int = 1024 * 1024
     dev_identity: bool | None = None
+    index_after_commit: bool | None = None
     page_size_max: int = 100
 
     @classmethod
@@ -57,7 +58,7 @@ class Settings:
             raw = environ.get(ENV_PREFIX + f.name.upper())
             if raw is None:
                 continue
-            if f.name == "dev_identity":
+            if f.name in {"dev_identity", "index_after_commit"}:
                 values[f.name] = _as_bool(f.name, raw)
             elif f.name in {"max_content_length", "page_size_max"}:
                 try:
@@ -76,6 +77,16 @@ class Settings:
     def dev_identity_enabled(self) -> bool:
         """The development identity is on by default in development mode only."""
         return (not self.is_production) if self.dev_identity is None else self.dev_identity
+
+    @property
+    def index_after_commit_enabled(self) -> bool:
+        """Index changes right after each request commits (read-your-writes search).
+
+        On by default outside production; in production ``catalogue worker`` processes index.
+        """
+        if self.index_after_commit is None:
+            return not self.is_production
+        return self.index_after_commit
 
     @property
     def effective_database_url(self) -> str:

@@ -6,6 +6,7 @@ rendered from the records after their transaction has committed.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from catalogue.db import Database
 from catalogue.errors import PreconditionFailed, PreconditionRequired
 from catalogue.models import Record
 
+log = logging.getLogger(__name__)
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
 
 
@@ -49,6 +51,21 @@ def transaction() -> Iterator[Session]:
     except BaseException:
         current.rollback()
         raise
+    _index_now()
+
+
+def _index_now() -> None:
+    """Outside production, index the change before answering, so it is searchable at once.
+
+    Best effort: if the engine is away the outbox keeps the change for the worker.
+    """
+    state = current_app.extensions["catalogue"]
+    if state.indexer is None or not state.settings.index_after_commit_enabled:
+        return
+    try:
+        state.indexer.drain(limit=100)
+    except Exception:
+        log.warning("indexing after commit failed; the worker will retry", exc_info=True)
 
 
 def close_session(_exc: BaseException | None = None) -> None:

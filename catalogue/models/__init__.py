@@ -1,6 +1,7 @@
 """The relational model: PostgreSQL (or SQLite when embedded) is the source of truth."""
 
 from catalogue.models.base import Base, utcnow
+from catalogue.models.outbox import OutboxEntry
 from catalogue.models.records import (
     KINDS,
     STATUSES,
@@ -30,6 +31,7 @@ __all__ = [
     "FundingReference",
     "Journal",
     "Licence",
+    "OutboxEntry",
     "Publication",
     "Record",
     "RelatedIdentifier",

@@ -34,6 +34,7 @@ from catalogue.models import (
     Distribution,
     FundingReference,
     Journal,
+    OutboxEntry,
     Publication,
     Record,
     RelatedIdentifier,
@@ -131,7 +132,7 @@ class RecordService(Generic[R]):
         query = self._list_query(identity, args)
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.scalars(
-            query.options(*self._eager())
+            query.options(*self.eager_options())
             .order_by(self.model.updated_at.desc(), self.model.id)
             .limit(args.size)
             .offset((args.page - 1) * args.size)
@@ -160,7 +161,8 @@ class RecordService(Generic[R]):
             query = query.where(model.publication_year == args.year)
         return query
 
-    def _eager(self) -> list[Any]:
+    def eager_options(self) -> list[Any]:
+        """Loader options that fetch everything shown about a record in a few queries."""
         options: list[Any] = [
             selectinload(self.model.themes),
             selectinload(self.model.departments),
@@ -255,6 +257,7 @@ class RecordService(Generic[R]):
         ):
             other.is_latest = False
             other.updated_at = now
+            self._reindex_later(session, other)
         record.is_latest = True
         self._flush(session)
         self._audit(session, identity, record, "publish", before, self._snapshot(record))
@@ -400,6 +403,7 @@ class RecordService(Generic[R]):
             }
         else:
             changes = after
+        self._reindex_later(session, record)
         session.add(
             AuditEvent(
                 record_id=record.id,
@@ -410,6 +414,10 @@ class RecordService(Generic[R]):
                 at=utcnow(),
             )
         )
+
+    def _reindex_later(self, session: Session, record: Record) -> None:
+        """An outbox row, in this transaction: the search index will follow the change."""
+        session.add(OutboxEntry(record_id=record.id, revision=record.revision or 0))
 
     def _apply(self, session: Session, record: R, data: dict[str, Any]) -> None:
         """Copy validated input onto the record, checking the managed vocabularies."""

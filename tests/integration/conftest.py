@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import uuid
 from typing import Any
 
 import pytest
@@ -53,8 +54,16 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def app(pg_url: str, es_url: str) -> Iterator[Flask]:
-    application = create_app(make_settings(pg_url, elasticsearch_url=es_url))
+def index_prefix() -> str:
+    # Unique per run, so runs sharing a node never see each other's documents.
+    return f"test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def app(pg_url: str, es_url: str, index_prefix: str) -> Iterator[Flask]:
+    application = create_app(
+        make_settings(pg_url, elasticsearch_url=es_url, index_prefix=index_prefix)
+    )
     state = application.extensions["catalogue"]
     migrate.upgrade(state.db.engine)
     with state.db.unit_of_work() as session:

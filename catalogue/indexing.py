@@ -1,0 +1,376 @@
+"""Keeping the search index equal to the database.
+
+- The **worker** claims outbox rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
+  workers share the work), re-reads the current records and bulk-writes them with their
+  revision as an external version: replays and out-of-order writes are harmless, and a worker
+  killed mid-batch leaves its rows to the next one.  When the engine is down the rows wait,
+  with exponential backoff, and their error stays visible.
+- **Reindex** streams every record into a fresh index, swaps the alias atomically and replays
+  the changes made meanwhile.
+- **Verify** compares ids and versions in the database and the index, and repairs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from catalogue.db import Database
+from catalogue.models import Dataset, OutboxEntry, Publication, Record, utcnow
+from catalogue.services.records import RecordService, datasets, publications
+from search.query import (
+    Action,
+    BulkReport,
+    DeleteAction,
+    IndexAction,
+    SearchRequest,
+    SearchResult,
+    Suggestion,
+    Visibility,
+)
+
+log = logging.getLogger(__name__)
+
+SERVICES: dict[str, RecordService[Any]] = {"dataset": datasets, "publication": publications}
+MAX_BACKOFF = timedelta(minutes=5)
+KEEP_PROCESSED = timedelta(days=1)
+
+
+class SearchBackend(Protocol):
+    """What the catalogue needs of a search backend (Elasticsearch or embedded)."""
+
+    def ensure_index(self) -> str: ...
+    def create_index(self) -> str: ...
+    def swap_alias(self, new_index: str) -> list[str]: ...
+    def prepare_for_bulk_load(self, index: str) -> None: ...
+    def finish_bulk_load(self, index: str) -> None: ...
+    def refresh(self, index: str | None = None) -> None: ...
+    def write(
+        self, actions: Iterable[Action], index: str | None = None, chunk_size: int = 500
+    ) -> BulkReport: ...
+    def versions(self, index: str | None = None, page: int = 5000) -> Iterator[tuple[str, int]]: ...
+    def count(self) -> int: ...
+    def search(self, request: SearchRequest) -> SearchResult: ...
+    def suggest(self, prefix: str, visibility: Visibility, size: int = 10) -> list[Suggestion]: ...
+
+
+def to_document(record: Record) -> dict[str, Any]:
+    """The search document of a record: filterable fields, and the record as the API shows it."""
+    shown: dict[str, Any] = SERVICES[record.kind].schema.dump(record)
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "status": record.status,
+        "is_latest": record.is_latest,
+        "concept_id": record.concept_id,
+        "revision": record.revision,
+        "owner_id": str(record.owner_id) if record.owner_id is not None else None,
+        "doi": record.doi,
+        "title": record.title,
+        "description": record.description,
+        "keywords": record.keywords or [],
+        "creators": [creator.name for creator in record.creators],
+        "orcids": [creator.orcid for creator in record.creators if creator.orcid],
+        "journal": record.journal.title
+        if isinstance(record, Publication) and record.journal
+        else None,
+        "themes": [theme.id for theme in record.themes],
+        "departments": [department.id for department in record.departments],
+        "resource_type": record.resource_type_id,
+        "access_right": record.access_right_id if isinstance(record, Dataset) else None,
+        "license": record.license_id,
+        "open_access": None,
+        "publication_year": record.publication_year,
+        "publication_date": record.publication_date.isoformat()
+        if record.publication_date
+        else None,
+        "updated": record.updated_at.isoformat(),
+        "record": shown,
+    }
+
+
+def _load(session: Session, ids: Iterable[str]) -> dict[str, Record]:
+    """The current rows of these records, with everything their documents show."""
+    wanted = list(ids)
+    found: dict[str, Record] = {}
+    for service in SERVICES.values():
+        model = service.model
+        rows = session.scalars(
+            select(model).where(model.id.in_(wanted)).options(*service.eager_options())
+        )
+        found.update({row.id: row for row in rows})
+    return found
+
+
+def _actions(session: Session, wanted: dict[str, int]) -> list[Action]:
+    """Index the current state of each record; delete those that are gone."""
+    current = _load(session, wanted)
+    actions: list[Action] = []
+    for record_id, revision in wanted.items():
+        record = current.get(record_id)
+        if record is None:
+            actions.append(DeleteAction(id=record_id, version=revision + 1))
+        else:
+            actions.append(IndexAction(record.id, record.revision, to_document(record)))
+    return actions
+
+
+@dataclass
+class BatchOutcome:
+    claimed: int = 0
+    written: int = 0
+    stale: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=2**attempts), MAX_BACKOFF)
+
+
+class Indexer:
+    """Moves changes from the outbox into the search backend."""
+
+    def __init__(self, db: Database, backend: SearchBackend) -> None:
+        self.db = db
+        self.backend = backend
+        self._index_ready = False
+
+    def index_dropped(self) -> None:
+        """The index was removed behind our back: create it again before the next write."""
+        self._index_ready = False
+
+    def _write(self, actions: Iterable[Action]) -> BulkReport:
+        # Never let the engine invent an index from a write: create ours, behind its alias.
+        if not self._index_ready:
+            self.backend.ensure_index()
+            self._index_ready = True
+        return self.backend.write(actions)
+
+    def process_batch(self, limit: int = 500) -> BatchOutcome:
+        """Claim up to ``limit`` ready outbox rows and index their records, in one transaction."""
+        outcome = BatchOutcome()
+        with self.db.unit_of_work() as session:
+            now = utcnow()
+            rows = list(
+                session.scalars(
+                    select(OutboxEntry)
+                    .where(OutboxEntry.processed_at.is_(None), OutboxEntry.next_attempt_at <= now)
+                    .order_by(OutboxEntry.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            outcome.claimed = len(rows)
+            if not rows:
+                return outcome
+            wanted: dict[str, int] = {}
+            for row in rows:
+                wanted[row.record_id] = max(row.revision, wanted.get(row.record_id, 0))
+            try:
+                report = self._write(_actions(session, wanted))
+            except Exception as exc:  # the engine is down or refused the request
+                self._retry_later(rows, f"{type(exc).__name__}: {exc}"[:2000], now)
+                outcome.failed = len(rows)
+                outcome.errors.append(type(exc).__name__)
+                log.warning("indexing %d changes failed, will retry: %s", len(rows), exc)
+                return outcome
+            failed_ids = {error.split(":", 1)[0] for error in report.errors}
+            for row in rows:
+                if row.record_id in failed_ids:
+                    self._retry_later([row], "; ".join(report.errors)[:2000], now)
+                    outcome.failed += 1
+                else:
+                    row.processed_at = now
+            outcome.written, outcome.stale = report.written, report.stale
+            outcome.errors.extend(report.errors)
+        return outcome
+
+    @staticmethod
+    def _retry_later(rows: list[OutboxEntry], error: str, now: datetime) -> None:
+        for row in rows:
+            row.attempts += 1
+            row.last_error = error
+            row.next_attempt_at = now + _backoff(row.attempts)
+
+    def drain(self, limit: int = 500) -> BatchOutcome:
+        """Process ready batches until none is left (or one fails)."""
+        total = BatchOutcome()
+        while True:
+            outcome = self.process_batch(limit)
+            total.claimed += outcome.claimed
+            total.written += outcome.written
+            total.stale += outcome.stale
+            total.failed += outcome.failed
+            total.errors.extend(outcome.errors)
+            if outcome.claimed < limit or outcome.failed:
+                return total
+
+    def forget_processed(self, older_than: timedelta = KEEP_PROCESSED) -> int:
+        with self.db.unit_of_work() as session:
+            old = session.scalars(
+                select(OutboxEntry).where(OutboxEntry.processed_at < utcnow() - older_than)
+            ).all()
+            for row in old:
+                session.delete(row)
+            return len(old)
+
+    def run(self, stop: threading.Event, poll_seconds: float = 0.5, limit: int = 500) -> None:
+        """Work until ``stop`` is set: the body of ``catalogue worker``."""
+        self.backend.ensure_index()
+        last_cleanup = utcnow()
+        while not stop.is_set():
+            try:
+                outcome = self.process_batch(limit)
+            except Exception:  # the database is away: wait and try again
+                log.exception("worker batch failed")
+                outcome = BatchOutcome(failed=1)
+            if utcnow() - last_cleanup > timedelta(hours=1):
+                self.forget_processed()
+                last_cleanup = utcnow()
+            if outcome.claimed < limit or outcome.failed:
+                stop.wait(poll_seconds)
+
+    # -- reindex and verify ----------------------------------------------------------------
+
+    def _all_records(self, session: Session, chunk: int) -> Iterator[Record]:
+        for service in SERVICES.values():
+            model = service.model
+            yield from session.scalars(
+                select(model)
+                .order_by(model.id)
+                .options(*service.eager_options())
+                .execution_options(yield_per=chunk)
+            )
+
+    def reindex(self, progress: Callable[[int], None] | None = None, chunk: int = 1000) -> str:
+        """Build a new index from the database, swap the alias, replay what changed meanwhile."""
+        started = utcnow()
+        new_index = self.backend.create_index()
+        self.backend.prepare_for_bulk_load(new_index)
+        with self.db.reader() as session:
+
+            def actions() -> Iterator[Action]:
+                for record in self._all_records(session, chunk):
+                    yield IndexAction(record.id, record.revision, to_document(record))
+                    if progress:
+                        progress(1)
+
+            report = self.backend.write(actions(), index=new_index, chunk_size=chunk)
+        if report.errors:
+            raise RuntimeError(
+                f"reindex failed for {len(report.errors)} records: {report.errors[:3]}"
+            )
+        self.backend.finish_bulk_load(new_index)
+        self.backend.swap_alias(new_index)
+        self.replay_since(started - timedelta(seconds=1))
+        return new_index
+
+    def replay_since(self, since: datetime) -> int:
+        """Write again every record changed since ``since`` (outbox rows, processed or not)."""
+        with self.db.reader() as session:
+            wanted: dict[str, int] = {}
+            for record_id, revision in session.execute(
+                select(OutboxEntry.record_id, func.max(OutboxEntry.revision))
+                .where(OutboxEntry.created_at >= since)
+                .group_by(OutboxEntry.record_id)
+            ):
+                wanted[record_id] = revision
+            if not wanted:
+                return 0
+            self.backend.write(_actions(session, wanted))
+        return len(wanted)
+
+    def verify(self, repair: bool = True) -> VerifyReport:
+        """Compare (id, version) in the database and the index; optionally repair."""
+        report = VerifyReport()
+        self.backend.refresh()
+        with self.db.reader() as session:
+            order: Any = Record.id
+            if session.get_bind().dialect.name == "postgresql":
+                order = Record.id.collate("C")  # the byte order Elasticsearch sorts ids in
+            database = iter(session.execute(select(Record.id, Record.revision).order_by(order)))
+            index = self.backend.versions()
+            for record_id, db_version, index_version in _merge(database, index):
+                report.checked += 1
+                if index_version is None:
+                    report.missing.append(record_id)
+                elif db_version is None:
+                    report.extra.append((record_id, index_version))
+                elif index_version < db_version:
+                    report.stale.append(record_id)
+            if repair and not report.ok:
+                wanted = {rid: 0 for rid in report.missing + report.stale}
+                actions = _actions(session, wanted)
+                actions += [DeleteAction(rid, version + 1) for rid, version in report.extra]
+                self.backend.write(actions)
+                self.backend.refresh()
+                report.repaired = True
+        return report
+
+    def status(self) -> IndexStatus:
+        with self.db.reader() as session:
+            pending = OutboxEntry.processed_at.is_(None)
+            backlog = session.scalar(select(func.count()).where(pending)) or 0
+            oldest = session.scalar(select(func.min(OutboxEntry.created_at)).where(pending))
+            failing = (
+                session.scalar(select(func.count()).where(pending, OutboxEntry.attempts > 0)) or 0
+            )
+            errors = list(
+                session.scalars(
+                    select(OutboxEntry.last_error)
+                    .where(pending, OutboxEntry.last_error.is_not(None))
+                    .order_by(OutboxEntry.id.desc())
+                    .limit(3)
+                )
+            )
+            records = session.scalar(select(func.count()).select_from(Record)) or 0
+        return IndexStatus(backlog, oldest, failing, [e for e in errors if e], records)
+
+
+@dataclass
+class VerifyReport:
+    checked: int = 0
+    missing: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    extra: list[tuple[str, int]] = field(default_factory=list)
+    repaired: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
+
+
+@dataclass
+class IndexStatus:
+    backlog: int
+    oldest_pending: datetime | None
+    failing: int
+    recent_errors: list[str]
+    records: int
+
+
+def _merge(
+    database: Iterator[Any], index: Iterator[tuple[str, int]]
+) -> Iterator[tuple[str, int | None, int | None]]:
+    """Merge two id-ordered streams into (id, database version, index version)."""
+    left = next(database, None)
+    right = next(index, None)
+    while left is not None or right is not None:
+        if right is None or (left is not None and left[0] < right[0]):
+            assert left is not None
+            yield left[0], left[1], None
+            left = next(database, None)
+        elif left is None or right[0] < left[0]:
+            yield right[0], None, right[1]
+            right = next(index, None)
+        else:
+            yield left[0], left[1], right[1]
+            left, right = next(database, None), next(index, None)

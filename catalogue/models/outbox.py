@@ -1,0 +1,29 @@
+"""The transactional outbox: every change to a record leaves a row here, in the same
+transaction, so a search-engine outage delays indexing but never loses a change.
+
+Processed rows are kept for a while (``processed_at``): a reindex replays the changes made
+while it ran from them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from catalogue.models.base import Base, UTCDateTime, utcnow
+
+
+class OutboxEntry(Base):
+    __tablename__ = "search_outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(16))
+    # The record's revision when it changed; a delete is written one above it.
+    revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,382 @@
+"""The Elasticsearch backend: indices behind an alias, bulk writes with external versions,
+query building and result parsing.
+
+Physical indices are named ``<prefix>-records-v<mapping version>-<timestamp>``; code only ever
+addresses the alias ``<prefix>-records``, so a reindex can build a new index and swap the alias
+atomically while searches keep working.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch.helpers import streaming_bulk
+
+from search.client import SearchEngine
+from search.query import (
+    FACET_SIZE,
+    FACETS,
+    Action,
+    BulkReport,
+    DeleteAction,
+    FacetValue,
+    Hit,
+    IndexAction,
+    SearchRequest,
+    SearchResult,
+    Suggestion,
+    Visibility,
+)
+
+MAPPING_VERSION = 1
+TEXT_FIELDS = ["title^3", "keywords^2", "creators^2", "description", "journal"]
+SUGGEST_FIELDS = ("title", "creators", "keywords")
+SearchUnavailable = (ApiError, TransportError)
+
+
+def load_mapping(version: int = MAPPING_VERSION) -> dict[str, Any]:
+    text = resources.files("search").joinpath("mappings", f"records-v{version}.json").read_text()
+    mapping: dict[str, Any] = json.loads(text)
+    return mapping
+
+
+class ElasticBackend:
+    def __init__(self, engine: SearchEngine) -> None:
+        self.client: Elasticsearch = engine.client
+        self.alias = f"{engine.config.index_prefix}-records"
+
+    # -- indices -------------------------------------------------------------------------
+
+    def create_index(self) -> str:
+        """A new, empty physical index (not yet behind the alias)."""
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+        name = f"{self.alias}-v{MAPPING_VERSION}-{stamp}"
+        mapping = load_mapping()
+        self.client.indices.create(
+            index=name, settings=mapping["settings"], mappings=mapping["mappings"]
+        )
+        return name
+
+    def ensure_index(self) -> str:
+        """The index behind the alias, created (with the alias) if there is none."""
+        current = self.current_index()
+        if current is not None:
+            return current
+        name = self.create_index()
+        self.client.indices.update_aliases(actions=[{"add": {"index": name, "alias": self.alias}}])
+        return name
+
+    def current_index(self) -> str | None:
+        try:
+            found = self.client.indices.get_alias(name=self.alias)
+        except NotFoundError:
+            return None
+        name: str = next(iter(found.body))
+        return name
+
+    def owned_indices(self) -> list[str]:
+        found = self.client.indices.get(index=f"{self.alias}-v*", expand_wildcards="open")
+        return sorted(found.body)
+
+    def swap_alias(self, new_index: str) -> list[str]:
+        """Point the alias at ``new_index`` in one atomic step; delete the indices it left."""
+        current = self.current_index()
+        actions: list[dict[str, Any]] = [{"add": {"index": new_index, "alias": self.alias}}]
+        if current is not None and current != new_index:
+            actions.append({"remove": {"index": current, "alias": self.alias}})
+        old = [name for name in self.owned_indices() if name != new_index]
+        self.client.indices.update_aliases(actions=actions)
+        for name in old:
+            self.client.indices.delete(index=name, ignore_unavailable=True)
+        return old
+
+    def refresh(self, index: str | None = None) -> None:
+        self.client.indices.refresh(index=index or self.alias)
+
+    def prepare_for_bulk_load(self, index: str) -> None:
+        self.client.indices.put_settings(index=index, settings={"refresh_interval": "-1"})
+
+    def finish_bulk_load(self, index: str) -> None:
+        self.client.indices.put_settings(index=index, settings={"refresh_interval": "1s"})
+        self.refresh(index)
+
+    # -- writing -------------------------------------------------------------------------
+
+    def write(
+        self, actions: Iterable[Action], index: str | None = None, chunk_size: int = 500
+    ) -> BulkReport:
+        """Bulk-write, streaming: memory stays flat however many actions come."""
+        report = BulkReport()
+        target = index or self.alias
+
+        def expand() -> Iterator[dict[str, Any]]:
+            for action in actions:
+                meta: dict[str, Any] = {
+                    "_index": target,
+                    "_id": action.id,
+                    "version": action.version,
+                    "version_type": "external_gte",
+                }
+                if isinstance(action, IndexAction):
+                    yield {"_op_type": "index", "_source": action.document, **meta}
+                elif isinstance(action, DeleteAction):
+                    yield {"_op_type": "delete", **meta}
+
+        for ok, item in streaming_bulk(
+            self.client,
+            expand(),
+            chunk_size=chunk_size,
+            raise_on_error=False,
+            raise_on_exception=True,
+            max_retries=0,
+        ):
+            result = next(iter(item.values()))
+            if ok:
+                report.written += 1
+            elif result.get("status") == 409:
+                report.stale += 1  # a newer version is already there
+            elif result.get("status") == 404 and result.get("result") == "not_found":
+                report.written += 1  # deleting what is not there: done
+            else:
+                report.errors.append(f"{result.get('_id')}: {result.get('error')}")
+        return report
+
+    # -- reading -------------------------------------------------------------------------
+
+    def versions(self, index: str | None = None, page: int = 5000) -> Iterator[tuple[str, int]]:
+        """Every (id, version) in the index, in id order, streamed with a point in time."""
+        pit = self.client.open_point_in_time(index=index or self.alias, keep_alive="2m")["id"]
+        after: list[Any] | None = None
+        try:
+            while True:
+                body: dict[str, Any] = {
+                    "size": page,
+                    "pit": {"id": pit, "keep_alive": "2m"},
+                    "sort": [{"id": "asc"}],
+                    "_source": False,
+                    "version": True,
+                }
+                if after is not None:
+                    body["search_after"] = after
+                hits = self.client.search(**body)["hits"]["hits"]
+                if not hits:
+                    return
+                for hit in hits:
+                    yield hit["_id"], int(hit["_version"])
+                after = hits[-1]["sort"]
+        finally:
+            self.client.close_point_in_time(id=pit)
+
+    def count(self) -> int:
+        return int(self.client.count(index=self.alias)["count"])
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        body = build_query(request)
+        response = self.client.search(index=self.alias, **body)
+        return parse_result(request, response.body)
+
+    def suggest(self, prefix: str, visibility: Visibility, size: int = 10) -> list[Suggestion]:
+        request = SearchRequest(visibility=visibility, facets=False)
+        query = {
+            "bool": {
+                "filter": _base_filters(request),
+                "must": {
+                    "multi_match": {
+                        "query": prefix,
+                        "type": "bool_prefix",
+                        "operator": "and",
+                        "fields": list(SUGGEST_FIELDS),
+                    }
+                },
+            }
+        }
+        response = self.client.search(
+            index=self.alias, query=query, size=size * 3, source_includes=["record"]
+        )
+        documents = [hit["_source"]["record"] for hit in response["hits"]["hits"]]
+        return pick_suggestions(prefix, documents, size)
+
+
+# -- query building ----------------------------------------------------------------------
+
+
+def _visibility_filter(visibility: Visibility) -> dict[str, Any]:
+    should: list[dict[str, Any]] = [{"bool": {"must_not": {"term": {"status": "draft"}}}}]
+    if visibility.owner_id is not None:
+        should.append({"term": {"owner_id": visibility.owner_id}})
+    if visibility.all_drafts_of:
+        should.append({"terms": {"kind": sorted(visibility.all_drafts_of)}})
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def _base_filters(request: SearchRequest) -> list[dict[str, Any]]:
+    """Filters that hits and facet counts alike obey: permissions, status, current version."""
+    filters = [_visibility_filter(request.visibility)]
+    filters.append({"terms": {"status": list(request.statuses)}})
+    if request.owner_only:
+        filters.append({"term": {"owner_id": request.visibility.owner_id or "-"}})
+    elif request.statuses == ("published",):
+        filters.append({"term": {"is_latest": True}})
+    return filters
+
+
+def _facet_filter(facet: str, values: tuple[str, ...]) -> dict[str, Any]:
+    field = FACETS[facet]
+    if facet == "creator":
+        field = "creators.raw"
+    return {"terms": {field: list(values)}}
+
+
+def _agg(facet: str) -> dict[str, Any]:
+    if facet == "year":
+        return {"histogram": {"field": "publication_year", "interval": 1, "min_doc_count": 1}}
+    field = "creators.raw" if facet == "creator" else FACETS[facet]
+    return {"terms": {"field": field, "size": FACET_SIZE}}
+
+
+def build_query(request: SearchRequest) -> dict[str, Any]:
+    """The Elasticsearch request body for ``request``.
+
+    User text goes through ``simple_query_string``, which understands phrases, ``+``/``-``,
+    ``|`` and trailing ``*`` and never fails on bad syntax; no scripts, no ``query_string``.
+    Facet filters go to ``post_filter`` and each facet is counted under all the other
+    filters, so choosing one theme still shows how many records the other themes have.
+    """
+    must: list[dict[str, Any]] = []
+    if request.text.strip():
+        must.append(
+            {
+                "simple_query_string": {
+                    "query": request.text,
+                    "fields": TEXT_FIELDS,
+                    "default_operator": "and",
+                    "flags": "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|WHITESPACE|ESCAPE",
+                    "lenient": True,
+                }
+            }
+        )
+    query = {"bool": {"filter": _base_filters(request), "must": must or [{"match_all": {}}]}}
+    chosen = {facet: values for facet, values in request.filters.items() if values}
+    body: dict[str, Any] = {
+        "query": query,
+        "size": request.size,
+        "track_total_hits": True,
+        "sort": _sort(request),
+        "_source": ["record"],
+        "highlight": {
+            "pre_tags": ["<mark>"],
+            "post_tags": ["</mark>"],
+            "encoder": "html",
+            "fields": {
+                "title": {"number_of_fragments": 0},
+                "description": {"fragment_size": 180, "number_of_fragments": 2},
+            },
+        },
+    }
+    if request.after is not None:
+        body["search_after"] = list(request.after)
+    else:
+        body["from"] = (request.page - 1) * request.size
+    if chosen:
+        body["post_filter"] = {"bool": {"filter": [_facet_filter(f, v) for f, v in chosen.items()]}}
+    if request.facets:
+        body["aggs"] = {
+            facet: {
+                "filter": {
+                    "bool": {
+                        "filter": [
+                            _facet_filter(other, values)
+                            for other, values in chosen.items()
+                            if other != facet
+                        ]
+                    }
+                },
+                "aggs": {"values": _agg(facet)},
+            }
+            for facet in FACETS
+        }
+    return body
+
+
+def _sort(request: SearchRequest) -> list[Any]:
+    tiebreak = {"id": "asc"}
+    if request.sort == "relevance" and request.text.strip():
+        return ["_score", tiebreak]
+    if request.sort == "oldest":
+        return [{"publication_date": {"order": "asc", "missing": "_last"}}, tiebreak]
+    if request.sort == "title":
+        return [{"title.sort": "asc"}, tiebreak]
+    return [{"publication_date": {"order": "desc", "missing": "_last"}}, tiebreak]
+
+
+def parse_result(request: SearchRequest, body: dict[str, Any]) -> SearchResult:
+    raw_hits = body["hits"]["hits"]
+    hits = [
+        Hit(id=hit["_id"], record=hit["_source"]["record"], highlights=hit.get("highlight", {}))
+        for hit in raw_hits
+    ]
+    facets: dict[str, list[FacetValue]] = {}
+    for facet, agg in (body.get("aggregations") or {}).items():
+        facets[facet] = [
+            FacetValue(
+                key=str(int(b["key"])) if facet == "year" else str(b["key"]),
+                count=int(b["doc_count"]),
+            )
+            for b in agg["values"]["buckets"]
+        ]
+        if facet == "year":
+            facets[facet].sort(key=lambda value: value.key, reverse=True)
+    next_after = None
+    if raw_hits and len(raw_hits) == request.size:
+        next_after = tuple(raw_hits[-1]["sort"])
+    return SearchResult(
+        total=int(body["hits"]["total"]["value"]), hits=hits, facets=facets, next_after=next_after
+    )
+
+
+def pick_suggestions(prefix: str, documents: list[dict[str, Any]], size: int) -> list[Suggestion]:
+    """Titles, creator names and keywords that have a word starting with the typed words."""
+    words = prefix.lower().split()
+    seen: set[tuple[str, str]] = set()
+    found: list[Suggestion] = []
+
+    def matches(text: str) -> bool:
+        tokens = text.lower().replace(",", " ").split()
+        return all(any(token.startswith(word) for token in tokens) for word in words)
+
+    for field in SUGGEST_FIELDS:
+        for document in documents:
+            values = document.get(field) or []
+            if field == "title":
+                values = [values]
+            elif field == "creators":
+                values = [creator["name"] for creator in values]
+            for value in values:
+                if value and matches(value) and (field, value) not in seen:
+                    seen.add((field, value))
+                    found.append(Suggestion(text=value, field=field.rstrip("s")))
+    return found[:size]
+
+
+def encode_after(values: tuple[Any, ...]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
+
+
+def decode_after(token: str) -> tuple[Any, ...]:
+    """The sort values of a ``next`` token; ValueError if it is not one of ours."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("not a paging token") from exc
+    if not isinstance(values, list) or not all(
+        isinstance(v, str | int | float) or v is None for v in values
+    ):
+        raise ValueError("not a paging token")
+    return tuple(values)

@@ -1,0 +1,108 @@
+"""The search contract every backend fulfils: what is asked, and what comes back.
+
+Backends (Elasticsearch, embedded SQLite FTS5) translate a :class:`SearchRequest` into their own
+query language; the contract tests run the same questions against each and expect the same
+answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+# Facets: name -> field of the search document.  Every facet is a filter too.
+FACETS: dict[str, str] = {
+    "kind": "kind",
+    "resource_type": "resource_type",
+    "theme": "themes",
+    "department": "departments",
+    "year": "publication_year",
+    "access_right": "access_right",
+    "license": "license",
+    "open_access": "open_access",
+    "creator": "creators",
+}
+FACET_SIZE = 50
+MAX_WINDOW = 10_000  # deeper than this, page with ``after``
+
+Sort = Literal["relevance", "newest", "oldest", "title"]
+SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest", "title")
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """What the caller may see besides published and withdrawn records.
+
+    Built by the catalogue's permission policy; applied by the backend inside the query, so
+    neither hits nor facet counts ever include a draft the caller may not see.
+    """
+
+    owner_id: str | None = None
+    all_drafts_of: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    visibility: Visibility = field(default_factory=Visibility)
+    text: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    statuses: tuple[str, ...] = ("published",)
+    owner_only: bool = False
+    sort: Sort = "relevance"
+    page: int = 1
+    size: int = 20
+    after: tuple[Any, ...] | None = None
+    facets: bool = True
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    record: dict[str, Any]
+    highlights: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    key: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    next_after: tuple[Any, ...] | None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    text: str
+    field: str
+
+
+@dataclass(frozen=True)
+class IndexAction:
+    """Put ``document`` at ``version``; an older version than the index holds is ignored."""
+
+    id: str
+    version: int
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DeleteAction:
+    id: str
+    version: int
+
+
+Action = IndexAction | DeleteAction
+
+
+@dataclass
+class BulkReport:
+    written: int = 0
+    stale: int = 0  # the index already held a newer version: nothing to do
+    errors: list[str] = field(default_factory=list)
