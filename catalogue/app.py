@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import swagger_ui_bundle
+from elasticsearch import TransportError
 from flask import Flask, Response, g, jsonify, send_from_directory
 from flask_smorest import Api
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
@@ -19,6 +20,7 @@ from catalogue.errors import ServiceError
 from catalogue.indexing import Indexer, SearchBackend
 from search import SearchConfig, SearchEngine
 from search.elastic import ElasticBackend
+from search.embedded import EmbeddedBackend
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +32,8 @@ class CatalogueState:
     settings: Settings
     db: Database
     search: SearchEngine | None
-    backend: SearchBackend | None
-    indexer: Indexer | None
+    backend: SearchBackend
+    indexer: Indexer
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -76,17 +78,23 @@ def create_app(settings: Settings | None = None) -> Flask:
             )
         )
     db = Database(settings.effective_database_url)
-    backend: SearchBackend | None = ElasticBackend(search) if search is not None else None
-    indexer = Indexer(db, backend) if backend is not None else None
+    backend: SearchBackend
+    if search is not None:
+        backend = ElasticBackend(search)
+    else:
+        backend = EmbeddedBackend(settings.embedded_search_path, settings.index_prefix)
+    indexer = Indexer(db, backend)
     app.extensions["catalogue"] = CatalogueState(
         settings=settings, db=db, search=search, backend=backend, indexer=indexer
     )
 
     api = Api(app)
     from catalogue.api import health, records, vocabularies
+    from catalogue.api import search as search_api
 
     api.register_blueprint(records.datasets_blp)
     api.register_blueprint(records.publications_blp)
+    api.register_blueprint(search_api.blp)
     api.register_blueprint(vocabularies.blp)
     api.register_blueprint(health.blp)
     _register_error_handlers(app)
@@ -138,6 +146,13 @@ def _register_error_handlers(app: Flask) -> None:
         # Input validation should have caught it; answer as bad input, never as a crash.
         log.warning("database refused a value: %s", type(exc.orig).__name__)
         return _error(400, "The request holds a value the database cannot store.")
+
+    @app.errorhandler(TransportError)
+    def _search_unavailable(exc: TransportError) -> tuple[Response, int]:
+        log.warning("search engine unavailable: %s", type(exc).__name__)
+        response, code = _error(503, "Search is unavailable; try again shortly.")
+        response.headers["Retry-After"] = "5"
+        return response, code
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -135,6 +135,8 @@ def demo(
             seed,
             progress=lambda n: progress.advance(task, n),
         )
+        task = progress.add_task("Indexing for search", total=total)
+        state.indexer.drain_with_progress(lambda n: progress.advance(task, n))
     table = Table(title="Demo catalogue")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -146,15 +148,16 @@ def demo(
             f"Serving on [bold]http://{host}:{port}/[/] - API docs at /api/docs, try "
             f"[bold]curl http://{host}:{port}/api/datasets?theme=genetics[/].  Ctrl-C stops."
         )
+        # The in-process worker retries whatever indexing after a request could not do.
+        stop = threading.Event()
+        threading.Thread(target=state.indexer.run, args=(stop,), daemon=True).start()
         # Flask ignores app.run() inside its own CLI, so serve with werkzeug directly.
         run_simple(host, port, app, threaded=True)
+        stop.set()
 
 
 def _indexer() -> Indexer:
-    indexer = _state().indexer
-    if indexer is None:
-        raise click.UsageError("No search engine is configured: set CATALOGUE_ELASTICSEARCH_URL.")
-    return indexer
+    return _state().indexer
 
 
 @main.command()
@@ -198,12 +201,10 @@ def search_status() -> None:
     table.add_row("changes waiting", str(status.backlog))
     table.add_row("oldest waiting since", str(status.oldest_pending or "-"))
     table.add_row("changes failing (retrying)", str(status.failing))
-    backend = _state().backend
-    if backend is not None:
-        try:
-            table.add_row("documents in the index", str(backend.count()))
-        except Exception as exc:
-            table.add_row("documents in the index", f"unavailable ({type(exc).__name__})")
+    try:
+        table.add_row("documents in the index", str(_state().backend.count()))
+    except Exception as exc:
+        table.add_row("documents in the index", f"unavailable ({type(exc).__name__})")
     console.print(table)
     for error in status.recent_errors:
         console.print(f"[red]recent error:[/] {error}")

@@ -43,6 +43,7 @@ class Settings:
     elasticsearch_password: str = field(default="", repr=False)
     elasticsearch_ca_certs: str = ""
     index_prefix: str = "catalogue"
+    search_path: str = ""
     secret_key: str = field(default=_DEV_SECRET, repr=False)
     base_url: str = "http://127.0.0.1:5000"
     max_content_length: int = 1024 * 1024
@@ -93,6 +94,11 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{Path(self.data_dir).resolve() / 'catalogue.sqlite'}"
+
+    @property
+    def embedded_search_path(self) -> str:
+        """Where the embedded search backend keeps its index when Elasticsearch is not used."""
+        return self.search_path or str(Path(self.data_dir).resolve() / "search.sqlite")
 
     @property
     def is_sqlite(self) -> bool:

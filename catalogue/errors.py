@@ -45,3 +45,7 @@ class PreconditionFailed(ServiceError):
 
 class PreconditionRequired(ServiceError):
     status = 428
+
+
+class ServiceUnavailable(ServiceError):
+    status = 503

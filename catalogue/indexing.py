@@ -47,13 +47,18 @@ class SearchBackend(Protocol):
     """What the catalogue needs of a search backend (Elasticsearch or embedded)."""
 
     def ensure_index(self) -> str: ...
+    def drop_indices(self) -> None: ...
     def create_index(self) -> str: ...
     def swap_alias(self, new_index: str) -> list[str]: ...
     def prepare_for_bulk_load(self, index: str) -> None: ...
     def finish_bulk_load(self, index: str) -> None: ...
     def refresh(self, index: str | None = None) -> None: ...
     def write(
-        self, actions: Iterable[Action], index: str | None = None, chunk_size: int = 500
+        self,
+        actions: Iterable[Action],
+        index: str | None = None,
+        chunk_size: int = 500,
+        refresh: bool = False,
     ) -> BulkReport: ...
     def versions(self, index: str | None = None, page: int = 5000) -> Iterator[tuple[str, int]]: ...
     def count(self) -> int: ...
@@ -141,20 +146,8 @@ class Indexer:
     def __init__(self, db: Database, backend: SearchBackend) -> None:
         self.db = db
         self.backend = backend
-        self._index_ready = False
 
-    def index_dropped(self) -> None:
-        """The index was removed behind our back: create it again before the next write."""
-        self._index_ready = False
-
-    def _write(self, actions: Iterable[Action]) -> BulkReport:
-        # Never let the engine invent an index from a write: create ours, behind its alias.
-        if not self._index_ready:
-            self.backend.ensure_index()
-            self._index_ready = True
-        return self.backend.write(actions)
-
-    def process_batch(self, limit: int = 500) -> BatchOutcome:
+    def process_batch(self, limit: int = 500, refresh: bool = False) -> BatchOutcome:
         """Claim up to ``limit`` ready outbox rows and index their records, in one transaction."""
         outcome = BatchOutcome()
         with self.db.unit_of_work() as session:
@@ -175,7 +168,7 @@ class Indexer:
             for row in rows:
                 wanted[row.record_id] = max(row.revision, wanted.get(row.record_id, 0))
             try:
-                report = self._write(_actions(session, wanted))
+                report = self.backend.write(_actions(session, wanted), refresh=refresh)
             except Exception as exc:  # the engine is down or refused the request
                 self._retry_later(rows, f"{type(exc).__name__}: {exc}"[:2000], now)
                 outcome.failed = len(rows)
@@ -200,11 +193,11 @@ class Indexer:
             row.last_error = error
             row.next_attempt_at = now + _backoff(row.attempts)
 
-    def drain(self, limit: int = 500) -> BatchOutcome:
+    def drain(self, limit: int = 500, refresh: bool = False) -> BatchOutcome:
         """Process ready batches until none is left (or one fails)."""
         total = BatchOutcome()
         while True:
-            outcome = self.process_batch(limit)
+            outcome = self.process_batch(limit, refresh=refresh)
             total.claimed += outcome.claimed
             total.written += outcome.written
             total.stale += outcome.stale
@@ -212,6 +205,14 @@ class Indexer:
             total.errors.extend(outcome.errors)
             if outcome.claimed < limit or outcome.failed:
                 return total
+
+    def drain_with_progress(self, progress: Callable[[int], None], limit: int = 1000) -> None:
+        """Drain, reporting how many records each batch indexed."""
+        while True:
+            outcome = self.process_batch(limit)
+            progress(outcome.written + outcome.stale)
+            if outcome.claimed < limit or outcome.failed:
+                return
 
     def forget_processed(self, older_than: timedelta = KEEP_PROCESSED) -> int:
         with self.db.unit_of_work() as session:

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, false, or_, true
 
-from catalogue.models import Record
+from catalogue.models import KINDS, Record
+from search.query import Visibility
 
 ROLES = ("researcher", "librarian", "data_steward", "administrator")
 
@@ -55,6 +56,14 @@ def read_filter(identity: Identity, kind: str) -> ColumnElement[bool]:
         return true()
     mine = Record.owner_id == identity.user_id if not identity.is_anonymous else false()
     return or_(Record.status != "draft", mine)
+
+
+def search_visibility(identity: Identity) -> Visibility:
+    """The same rule as ``can_read``, for the search engine to apply inside its query."""
+    return Visibility(
+        owner_id=None if identity.is_anonymous else str(identity.user_id),
+        all_drafts_of=frozenset(kind for kind in KINDS if _curates(identity, kind)),
+    )
 
 
 def can_create(identity: Identity) -> bool:

@@ -301,6 +301,7 @@ class RecordSchema(StrictSchema):
     """Metadata shared by datasets and publications."""
 
     id = fields.String(dump_only=True)
+    kind = fields.String(dump_only=True, metadata={"enum": ["dataset", "publication"]})
     concept_id = fields.String(dump_only=True, metadata={"description": "Shared by all versions"})
     version_number = fields.Integer(dump_only=True)
     is_latest = fields.Boolean(dump_only=True)
@@ -456,21 +457,6 @@ class WithdrawSchema(StrictSchema):
     reason = fields.String(required=True, validate=_non_blank(2000))
 
 
-class RecordListArgsSchema(StrictSchema):
-    """Query parameters of the record listings."""
-
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
-    size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    theme = fields.List(fields.String(), load_default=list)
-    department = fields.List(fields.String(), load_default=list)
-    resource_type = fields.List(fields.String(), load_default=list)
-    year = fields.Integer(validate=validate.Range(min=EARLIEST_YEAR, max=3000))
-    status = fields.String(validate=validate.OneOf(("draft", "published", "withdrawn")))
-    owner = fields.String(
-        validate=validate.OneOf(("me",)), metadata={"description": "'me': only my records"}
-    )
-
-
 class AuditEventSchema(Schema):
     id = fields.Integer()
     action = fields.String()
@@ -480,16 +466,22 @@ class AuditEventSchema(Schema):
     changes = fields.Dict()
 
 
-class PageSchema(Schema):
-    total = fields.Integer()
-    page = fields.Integer()
-    size = fields.Integer()
+def editable_part(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without the fields ``schema`` only shows (at every depth) or that are empty.
 
-
-def page_of(item_schema: type[Schema]) -> type[Schema]:
-    """A paged listing ``{total, page, size, hits: [...]}`` of ``item_schema`` items."""
-    return type(
-        f"{item_schema.__name__.removesuffix('Schema')}PageSchema",
-        (PageSchema,),
-        {"hits": fields.List(fields.Nested(item_schema))},
-    )
+    What is left can be loaded by the same schema: it is how a new version starts from the
+    published one, and what the audit trail compares.
+    """
+    kept: dict[str, Any] = {}
+    for name, value in data.items():
+        field = schema.fields.get(name)
+        if field is None or field.dump_only or value is None:
+            continue
+        inner = field.inner if isinstance(field, fields.List) else field
+        if isinstance(inner, fields.Nested) and isinstance(inner.schema, Schema):
+            if isinstance(value, list):
+                value = [editable_part(inner.schema, item) for item in value]
+            else:
+                value = editable_part(inner.schema, value)
+        kept[name] = value
+    return kept

@@ -8,7 +8,6 @@ atomically while searches keep working.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -33,10 +32,10 @@ from search.query import (
     Suggestion,
     Visibility,
 )
+from search.suggest import SUGGEST_FIELDS, pick_suggestions
 
 MAPPING_VERSION = 1
 TEXT_FIELDS = ["title^3", "keywords^2", "creators^2", "description", "journal"]
-SUGGEST_FIELDS = ("title", "creators", "keywords")
 SearchUnavailable = (ApiError, TransportError)
 
 
@@ -50,6 +49,7 @@ class ElasticBackend:
     def __init__(self, engine: SearchEngine) -> None:
         self.client: Elasticsearch = engine.client
         self.alias = f"{engine.config.index_prefix}-records"
+        self._ready = False  # the alias is known to exist
 
     # -- indices -------------------------------------------------------------------------
 
@@ -66,11 +66,24 @@ class ElasticBackend:
     def ensure_index(self) -> str:
         """The index behind the alias, created (with the alias) if there is none."""
         current = self.current_index()
-        if current is not None:
-            return current
-        name = self.create_index()
-        self.client.indices.update_aliases(actions=[{"add": {"index": name, "alias": self.alias}}])
-        return name
+        if current is None:
+            current = self.create_index()
+            self.client.indices.update_aliases(
+                actions=[{"add": {"index": current, "alias": self.alias}}]
+            )
+        self._ready = True
+        return current
+
+    def _ensure_once(self) -> None:
+        # Never let the engine invent an index from a write, nor fail a search for lack of one.
+        if not self._ready:
+            self.ensure_index()
+
+    def drop_indices(self) -> None:
+        """Delete every index this backend owns (tests, and starting over)."""
+        for name in self.owned_indices():
+            self.client.indices.delete(index=name)
+        self._ready = False
 
     def current_index(self) -> str | None:
         try:
@@ -109,10 +122,19 @@ class ElasticBackend:
     # -- writing -------------------------------------------------------------------------
 
     def write(
-        self, actions: Iterable[Action], index: str | None = None, chunk_size: int = 500
+        self,
+        actions: Iterable[Action],
+        index: str | None = None,
+        chunk_size: int = 500,
+        refresh: bool = False,
     ) -> BulkReport:
-        """Bulk-write, streaming: memory stays flat however many actions come."""
+        """Bulk-write, streaming: memory stays flat however many actions come.
+
+        ``refresh`` makes the writes searchable before returning (read-your-writes).
+        """
         report = BulkReport()
+        if index is None:
+            self._ensure_once()
         target = index or self.alias
 
         def expand() -> Iterator[dict[str, Any]]:
@@ -135,6 +157,7 @@ class ElasticBackend:
             raise_on_error=False,
             raise_on_exception=True,
             max_retries=0,
+            refresh="true" if refresh else "false",
         ):
             result = next(iter(item.values()))
             if ok:
@@ -151,6 +174,7 @@ class ElasticBackend:
 
     def versions(self, index: str | None = None, page: int = 5000) -> Iterator[tuple[str, int]]:
         """Every (id, version) in the index, in id order, streamed with a point in time."""
+        self._ensure_once()
         pit = self.client.open_point_in_time(index=index or self.alias, keep_alive="2m")["id"]
         after: list[Any] | None = None
         try:
@@ -174,14 +198,17 @@ class ElasticBackend:
             self.client.close_point_in_time(id=pit)
 
     def count(self) -> int:
+        self._ensure_once()
         return int(self.client.count(index=self.alias)["count"])
 
     def search(self, request: SearchRequest) -> SearchResult:
+        self._ensure_once()
         body = build_query(request)
         response = self.client.search(index=self.alias, **body)
         return parse_result(request, response.body)
 
     def suggest(self, prefix: str, visibility: Visibility, size: int = 10) -> list[Suggestion]:
+        self._ensure_once()
         request = SearchRequest(visibility=visibility, facets=False)
         query = {
             "bool": {
@@ -338,45 +365,3 @@ def parse_result(request: SearchRequest, body: dict[str, Any]) -> SearchResult:
     return SearchResult(
         total=int(body["hits"]["total"]["value"]), hits=hits, facets=facets, next_after=next_after
     )
-
-
-def pick_suggestions(prefix: str, documents: list[dict[str, Any]], size: int) -> list[Suggestion]:
-    """Titles, creator names and keywords that have a word starting with the typed words."""
-    words = prefix.lower().split()
-    seen: set[tuple[str, str]] = set()
-    found: list[Suggestion] = []
-
-    def matches(text: str) -> bool:
-        tokens = text.lower().replace(",", " ").split()
-        return all(any(token.startswith(word) for token in tokens) for word in words)
-
-    for field in SUGGEST_FIELDS:
-        for document in documents:
-            values = document.get(field) or []
-            if field == "title":
-                values = [values]
-            elif field == "creators":
-                values = [creator["name"] for creator in values]
-            for value in values:
-                if value and matches(value) and (field, value) not in seen:
-                    seen.add((field, value))
-                    found.append(Suggestion(text=value, field=field.rstrip("s")))
-    return found[:size]
-
-
-def encode_after(values: tuple[Any, ...]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
-
-
-def decode_after(token: str) -> tuple[Any, ...]:
-    """The sort values of a ``next`` token; ValueError if it is not one of ours."""
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError("not a paging token") from exc
-    if not isinstance(values, list) or not all(
-        isinstance(v, str | int | float) or v is None for v in values
-    ):
-        raise ValueError("not a paging token")
-    return tuple(values)

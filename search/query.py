@@ -7,6 +7,8 @@ answers.
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -106,3 +108,21 @@ class BulkReport:
     written: int = 0
     stale: int = 0  # the index already held a newer version: nothing to do
     errors: list[str] = field(default_factory=list)
+
+
+def encode_after(values: tuple[Any, ...]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
+
+
+def decode_after(token: str) -> tuple[Any, ...]:
+    """The sort values of a ``next`` token; ValueError if it is not one of ours."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("not a paging token") from exc
+    if not isinstance(values, list) or not all(
+        isinstance(v, str | int | float) or v is None for v in values
+    ):
+        raise ValueError("not a paging token")
+    return tuple(values)

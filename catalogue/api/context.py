@@ -60,10 +60,10 @@ def _index_now() -> None:
     Best effort: if the engine is away the outbox keeps the change for the worker.
     """
     state = current_app.extensions["catalogue"]
-    if state.indexer is None or not state.settings.index_after_commit_enabled:
+    if not state.settings.index_after_commit_enabled:
         return
     try:
-        state.indexer.drain(limit=100)
+        state.indexer.drain(limit=100, refresh=True)
     except Exception:
         log.warning("indexing after commit failed; the worker will retry", exc_info=True)
 

@@ -10,17 +10,18 @@ from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from catalogue.api.context import etag_headers, reader, require_if_match, transaction
+from catalogue.api.search import backend, render
 from catalogue.identity import current_identity
 from catalogue.models import Record
-from catalogue.services.records import ListArgs, RecordService, datasets, publications
+from catalogue.services.records import RecordService, datasets, publications
+from catalogue.services.search import search_records
 from schemas.records import (
     AuditEventSchema,
     DatasetSchema,
     PublicationSchema,
-    RecordListArgsSchema,
     WithdrawSchema,
-    page_of,
 )
+from schemas.search import SearchArgsSchema, SearchPageSchema
 
 
 class _Shown:
@@ -59,42 +60,22 @@ def record_blueprint(
         url_prefix=f"/api/{name}",
         description=f"Register, publish, version and withdraw {noun}s.",
     )
-    page_schema = page_of(schema)
 
     def shown(record: Record) -> _Shown:
         return _Shown(record, name)
 
     @blp.route("")
     class Collection(MethodView):
-        @blp.arguments(RecordListArgsSchema, location="query", as_kwargs=True)
-        @blp.response(200, page_schema)
-        def get(
-            self,
-            page: int,
-            size: int,
-            theme: list[str],
-            department: list[str],
-            resource_type: list[str],
-            year: int | None = None,
-            status: str | None = None,
-            owner: str | None = None,
-        ) -> dict[str, Any]:
-            """List the current published versions, or filter by status, theme, year, ..."""
-            args = ListArgs(
-                page=page,
-                size=size,
-                themes=theme,
-                departments=department,
-                resource_types=resource_type,
-                year=year,
-                status=status,
-                mine=owner == "me",
-            )
-            identity = current_identity()
-            with reader() as session:
-                total, rows = service.list_records(session, identity, args)
-                hits = [shown(row) for row in rows]
-                return {"total": total, "page": page, "size": size, "hits": hits}
+        @blp.arguments(SearchArgsSchema(exclude=("kind",)), location="query")
+        @blp.response(200, SearchPageSchema)
+        def get(self, args: dict[str, Any]) -> dict[str, Any]:
+            """List and search: the current published versions by default.
+
+            The same parameters as ``/api/search``: free text, filters, facets, sorting and
+            paging; ``status`` and ``owner=me`` show drafts and withdrawn records you may see.
+            """
+            args = {**args, "kind": [service.kind]}
+            return render(search_records(backend(), current_identity(), args), args)
 
         @blp.arguments(schema)
         @blp.response(201, schema, headers={"ETag": {"description": "The revision"}})

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from marshmallow import Schema
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalogue import permissions
@@ -42,7 +41,7 @@ from catalogue.models import (
     utcnow,
 )
 from catalogue.permissions import Identity
-from schemas.records import DatasetSchema, PublicationSchema
+from schemas.records import DatasetSchema, PublicationSchema, editable_part
 
 R = TypeVar("R", bound=Record)
 RECORD_ID = re.compile(r"^[0-9a-z]{5}-[0-9a-z]{5}$")
@@ -78,36 +77,6 @@ _SCALARS = {
     ),
 }
 
-# Shown on the wire but not part of what a person edits: left out of audit diffs.
-_BOOKKEEPING = {
-    "revision",
-    "updated",
-    "links",
-    "status",
-    "published",
-    "withdrawal",
-    "is_latest",
-    "version_number",
-    "publication_year",
-    "created",
-    "id",
-    "concept_id",
-    "license_url",
-    "access_right_uri",
-}
-
-
-@dataclass(frozen=True)
-class ListArgs:
-    page: int = 1
-    size: int = 20
-    themes: Sequence[str] = ()
-    departments: Sequence[str] = ()
-    resource_types: Sequence[str] = ()
-    year: int | None = None
-    status: str | None = None
-    mine: bool = False
-
 
 class RecordService(Generic[R]):
     """Lifecycle of one kind of record (datasets or publications)."""
@@ -125,41 +94,6 @@ class RecordService(Generic[R]):
             # Same answer for "absent" and "not yours": a draft's existence does not leak.
             raise NotFound(f"No {self.kind} with id {record_id!r}.")
         return record
-
-    def list_records(
-        self, session: Session, identity: Identity, args: ListArgs
-    ) -> tuple[int, list[R]]:
-        query = self._list_query(identity, args)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(
-            query.options(*self.eager_options())
-            .order_by(self.model.updated_at.desc(), self.model.id)
-            .limit(args.size)
-            .offset((args.page - 1) * args.size)
-        ).all()
-        return total, list(rows)
-
-    def _list_query(self, identity: Identity, args: ListArgs) -> Select[Any]:
-        model = self.model
-        query = select(model).where(permissions.read_filter(identity, self.kind))
-        if args.mine:
-            if identity.is_anonymous:
-                raise NotAuthenticated("Log in to list your own records.")
-            query = query.where(model.owner_id == identity.user_id)
-        if args.status:
-            query = query.where(model.status == args.status)
-        elif not args.mine:
-            # The public listing: the current version of each published work.
-            query = query.where(model.status == "published", model.is_latest.is_(True))
-        if args.themes:
-            query = query.where(model.themes.any(Theme.id.in_(args.themes)))
-        if args.departments:
-            query = query.where(model.departments.any(Department.id.in_(args.departments)))
-        if args.resource_types:
-            query = query.where(model.resource_type_id.in_(args.resource_types))
-        if args.year is not None:
-            query = query.where(model.publication_year == args.year)
-        return query
 
     def eager_options(self) -> list[Any]:
         """Loader options that fetch everything shown about a record in a few queries."""
@@ -375,13 +309,8 @@ class RecordService(Generic[R]):
             raise InvalidInput(missing, "The record is not complete enough to publish.")
 
     def editable_fields(self, record: Record) -> dict[str, Any]:
-        dumped: dict[str, Any] = self.schema.dump(record)
-        for name in _BOOKKEEPING:
-            dumped.pop(name, None)
-        if isinstance(record, Publication) and dumped.get("journal"):
-            for name in ("in_doaj", "apc_amount", "apc_currency", "doaj_as_of"):
-                dumped["journal"].pop(name, None)
-        return {key: value for key, value in dumped.items() if value is not None}
+        """The record as a person would send it: shown fields without the read-only ones."""
+        return editable_part(self.schema, self.schema.dump(record))
 
     def _snapshot(self, record: Record) -> dict[str, Any]:
         return self.editable_fields(record)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import tempfile
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ _TEST_TABLES = (
     "records",
     "journals",
     "users",
+    "search_outbox",
 )
 
 
@@ -47,6 +49,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "env": "development",
         "database_url": database_url,
+        # Keeps the embedded search index (used when no Elasticsearch URL is given) out of the repo.
+        "data_dir": tempfile.mkdtemp(prefix="catalogue-test-"),
         "base_url": "http://catalogue.test",
         **overrides,
     }
@@ -79,6 +83,8 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         state = request.getfixturevalue("app").extensions["catalogue"]
         with state.db.engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {', '.join(_TEST_TABLES)} RESTART IDENTITY CASCADE"))
+        # A fresh index too; the backend creates it again on its next use.
+        state.backend.drop_indices()
 
 
 @pytest.fixture()

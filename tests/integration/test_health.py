@@ -52,11 +52,11 @@ def test_database_down_answers_503_with_a_clear_message(pg_url: str) -> None:
     assert health.status_code == 503
     assert health.json["database"]["status"] == "unavailable"
 
-    listing = client.get("/api/datasets")
-    assert listing.status_code == 503
-    assert listing.json["message"] == "The database is unavailable; try again shortly."
-    assert listing.headers["Retry-After"]
-    assert "psycopg" not in listing.get_data(as_text=True)
+    record = client.get("/api/datasets/abcde-fghjk")
+    assert record.status_code == 503
+    assert record.json["message"] == "The database is unavailable; try again shortly."
+    assert record.headers["Retry-After"]
+    assert "psycopg" not in record.get_data(as_text=True)
 
 
 def test_pool_recovers_when_the_database_drops_every_connection(
@@ -92,7 +92,7 @@ def test_database_restart_gives_503_then_recovers_on_its_own(client: FlaskClient
 
     _pg_ctl("-D", data_dir, "-m", "fast", "-w", "stop")
     try:
-        down = client.get("/api/datasets")
+        down = client.get("/api/datasets/abcde-fghjk")
         assert down.status_code == 503
         assert down.json["message"] == "The database is unavailable; try again shortly."
     finally:
@@ -107,5 +107,5 @@ def test_database_restart_gives_503_then_recovers_on_its_own(client: FlaskClient
             "start",
         )
 
-    assert client.get("/api/datasets").status_code == 200
+    assert client.get("/api/datasets/abcde-fghjk").status_code == 404  # answered by the database
     assert client.get("/api/health").json["database"]["status"] == "ok"
