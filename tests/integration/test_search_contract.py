@@ -1,0 +1,296 @@
+"""One contract, two backends: the same questions get the same answers from Elasticsearch and
+from the embedded SQLite FTS5 backend.  Where the embedded one deliberately does less (its
+relevance order), the test compares sets and says so.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from catalogue.indexing import SearchBackend
+from search import SearchConfig, SearchEngine
+from search.elastic import ElasticBackend
+from search.embedded import EmbeddedBackend
+from search.query import DeleteAction, IndexAction, SearchRequest, Visibility
+
+
+def doc(
+    id: str,
+    title: str,
+    *,
+    kind: str = "dataset",
+    status: str = "published",
+    owner: str = "1",
+    themes: tuple[str, ...] = ("genetics",),
+    year: int | None = 2024,
+    keywords: tuple[str, ...] = (),
+    description: str = "",
+    creators: tuple[str, ...] = ("Jansen, Anna",),
+    latest: bool = True,
+) -> dict[str, Any]:
+    record = {
+        "id": id,
+        "kind": kind,
+        "title": title,
+        "keywords": list(keywords),
+        "creators": [{"name": name} for name in creators],
+    }
+    return {
+        "id": id,
+        "kind": kind,
+        "status": status,
+        "is_latest": latest,
+        "concept_id": id,
+        "revision": 1,
+        "owner_id": owner,
+        "doi": None,
+        "title": title,
+        "description": description,
+        "keywords": list(keywords),
+        "creators": list(creators),
+        "orcids": [],
+        "journal": None,
+        "themes": list(themes),
+        "departments": [],
+        "resource_type": "Dataset" if kind == "dataset" else "JournalArticle",
+        "access_right": "open" if kind == "dataset" else None,
+        "license": "CC-BY-4.0",
+        "open_access": None,
+        "publication_year": year,
+        "publication_date": f"{year}-06-01" if year else None,
+        "updated": "2026-01-01T00:00:00",
+        "record": record,
+    }
+
+
+CORPUS = [
+    doc(
+        "a0001-00001",
+        "Migraine cohort in Leiden",
+        keywords=("migraine", "headache"),
+        themes=("neuroscience",),
+        year=2024,
+        description="Headache diaries of adults.",
+    ),
+    doc(
+        "a0001-00002",
+        "Migraine genetics in families",
+        keywords=("migraine",),
+        themes=("neuroscience", "genetics"),
+        year=2023,
+    ),
+    doc(
+        "a0001-00003",
+        "Heart failure registry",
+        themes=("cardiovascular",),
+        year=2022,
+        description="Patients with heart failure after infarction.",
+    ),
+    doc(
+        "a0001-00004",
+        "Failure of the heart valve: a model",
+        themes=("cardiovascular",),
+        year=2021,
+        creators=("Bakker, Pieter",),
+    ),
+    doc(
+        "a0001-00005",
+        "Lupus nephritis biopsies",
+        themes=("auto-immunity",),
+        year=2024,
+        kind="publication",
+    ),
+    doc(
+        "a0001-00006",
+        "Malaria vaccination trial",
+        themes=("infection",),
+        year=None,
+        kind="publication",
+        creators=("Visser, Noor",),
+    ),
+    doc(
+        "a0001-00007", "Secret migraine draft", status="draft", owner="2", themes=("neuroscience",)
+    ),
+    doc("a0001-00008", "Withdrawn migraine data", status="withdrawn", themes=("neuroscience",)),
+    doc(
+        "a0001-00009", "Old version of the migraine cohort", latest=False, themes=("neuroscience",)
+    ),
+    doc("a0001-00010", "<script>alert(1)</script> migraine markup", themes=("neuroscience",)),
+]
+PUBLIC = {
+    "a0001-00001",
+    "a0001-00002",
+    "a0001-00003",
+    "a0001-00004",
+    "a0001-00005",
+    "a0001-00006",
+    "a0001-00010",
+}
+
+
+@pytest.fixture(params=["elasticsearch", "embedded"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBackend]:
+    found: Any
+    if request.param == "elasticsearch":
+        es_url = request.getfixturevalue("es_url")
+        engine = SearchEngine(
+            SearchConfig(url=es_url, index_prefix=f"contract-{uuid.uuid4().hex[:8]}")
+        )
+        found = ElasticBackend(engine)
+    else:
+        found = EmbeddedBackend(tmp_path / "search.sqlite")
+    found.ensure_index()
+    report = found.write([IndexAction(d["id"], 1, d) for d in CORPUS], refresh=True)
+    assert report.written == len(CORPUS)
+    yield found
+    found.drop_indices()
+
+
+def ids(backend: SearchBackend, **kwargs: Any) -> list[str]:
+    return [hit.id for hit in backend.search(SearchRequest(size=50, **kwargs)).hits]
+
+
+def test_anonymous_callers_see_current_published_records_only(backend: SearchBackend) -> None:
+    assert set(ids(backend)) == PUBLIC
+
+
+def test_words_are_all_required(backend: SearchBackend) -> None:
+    assert set(ids(backend, text="migraine")) == {"a0001-00001", "a0001-00002", "a0001-00010"}
+    assert ids(backend, text="migraine leiden") == ["a0001-00001"]
+    # Relevance: title matches weigh more than description ones on both backends.
+    assert ids(backend, text="headache")[0] == "a0001-00001"
+
+
+def test_phrases_exclusions_prefixes_and_alternatives(backend: SearchBackend) -> None:
+    assert set(ids(backend, text="heart failure")) == {"a0001-00003", "a0001-00004"}
+    assert ids(backend, text='"heart failure"') == ["a0001-00003"]
+    assert set(ids(backend, text="migraine -leiden")) == {"a0001-00002", "a0001-00010"}
+    assert set(ids(backend, text="migr*")) == {"a0001-00001", "a0001-00002", "a0001-00010"}
+    assert set(ids(backend, text="lupus | malaria")) == {"a0001-00005", "a0001-00006"}
+    assert set(ids(backend, text="-migraine")) == PUBLIC - {
+        "a0001-00001",
+        "a0001-00002",
+        "a0001-00010",
+    }
+
+
+@pytest.mark.parametrize(
+    "text", ['"unbalanced', "((( AND", "title:x OR", "*", "-", "NEAR(a b)", "\\", "a~2 b^3"]
+)
+def test_no_user_syntax_breaks_a_query(backend: SearchBackend, text: str) -> None:
+    result = backend.search(SearchRequest(text=text))
+    assert result.total >= 0
+
+
+def test_drafts_show_only_to_their_owner_and_curators(backend: SearchBackend) -> None:
+    drafts = {"statuses": ("draft",)}
+    assert ids(backend, **drafts) == []
+    assert ids(backend, visibility=Visibility(owner_id="1"), **drafts) == []
+    assert ids(backend, visibility=Visibility(owner_id="2"), **drafts) == ["a0001-00007"]
+    steward = Visibility(owner_id="9", all_drafts_of=frozenset({"dataset"}))
+    assert ids(backend, visibility=steward, **drafts) == ["a0001-00007"]
+    librarian = Visibility(owner_id="9", all_drafts_of=frozenset({"publication"}))
+    assert ids(backend, visibility=librarian, **drafts) == []
+
+
+def test_facet_counts_obey_permissions_and_other_filters(backend: SearchBackend) -> None:
+    everything = backend.search(SearchRequest(visibility=Visibility(owner_id="2")))
+    themes = {v.key: v.count for v in everything.facets["theme"]}
+    # The owner's draft is not counted among published records: statuses filter first.
+    assert themes == {
+        "neuroscience": 3,
+        "genetics": 1,
+        "cardiovascular": 2,
+        "auto-immunity": 1,
+        "infection": 1,
+    }
+    assert [v.key for v in everything.facets["year"]] == ["2024", "2023", "2022", "2021"]
+
+    chosen = backend.search(SearchRequest(filters={"theme": ("cardiovascular",)}))
+    assert chosen.total == 2
+    # The chosen facet still counts its alternatives; the others count within the choice.
+    assert {v.key: v.count for v in chosen.facets["theme"]}["neuroscience"] == 3
+    assert {v.key: v.count for v in chosen.facets["year"]} == {"2022": 1, "2021": 1}
+    assert {v.key: v.count for v in chosen.facets["kind"]} == {"dataset": 2}
+
+
+def test_filters_combine(backend: SearchBackend) -> None:
+    found = ids(backend, filters={"theme": ("neuroscience", "infection"), "kind": ("publication",)})
+    assert found == ["a0001-00006"]
+    assert set(ids(backend, filters={"year": ("2024",)})) == {
+        "a0001-00001",
+        "a0001-00005",
+        "a0001-00010",
+    }
+    assert ids(backend, filters={"creator": ("Bakker, Pieter",)}) == ["a0001-00004"]
+
+
+def test_sorting(backend: SearchBackend) -> None:
+    newest = ids(backend, sort="newest")
+    assert newest[:2] == ["a0001-00001", "a0001-00005"] or newest[:2] == [
+        "a0001-00001",
+        "a0001-00010",
+    ]
+    assert newest[-1] == "a0001-00006"  # no date: last
+    titles = ids(backend, sort="title")
+    assert titles[0] == "a0001-00010"  # '<' sorts before letters
+    assert titles[1:3] == ["a0001-00004", "a0001-00003"]  # failure..., heart...
+
+
+def test_paging_with_pages_and_with_after(backend: SearchBackend) -> None:
+    first = backend.search(SearchRequest(sort="title", size=3))
+    second = backend.search(SearchRequest(sort="title", size=3, page=2))
+    assert first.total == second.total == len(PUBLIC)
+    assert not {h.id for h in first.hits} & {h.id for h in second.hits}
+    seen: list[str] = []
+    after = None
+    while True:
+        page = backend.search(SearchRequest(sort="title", size=3, after=after, facets=False))
+        seen += [hit.id for hit in page.hits]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert seen == ids(backend, sort="title")
+
+
+def test_highlights_mark_matches_and_escape_markup(backend: SearchBackend) -> None:
+    result = backend.search(SearchRequest(text="markup"))
+    [hit] = result.hits
+    title = hit.highlights["title"][0]
+    assert "<mark>markup</mark>" in title
+    assert "<script>" not in title and "&lt;script&gt;" in title
+
+
+def test_external_versions_refuse_older_writes_and_survive_deletes(
+    backend: SearchBackend,
+) -> None:
+    newer = doc("a0001-00003", "Heart failure registry, second edition")
+    assert backend.write([IndexAction("a0001-00003", 5, newer)], refresh=True).written == 1
+    older = backend.write([IndexAction("a0001-00003", 4, CORPUS[2])], refresh=True)
+    assert older.stale == 1
+    assert ids(backend, text="edition") == ["a0001-00003"]
+
+    backend.write([DeleteAction("a0001-00003", 6)], refresh=True)
+    late = backend.write([IndexAction("a0001-00003", 5, newer)], refresh=True)
+    assert late.stale == 1
+    assert "a0001-00003" not in ids(backend)
+
+
+def test_versions_stream_in_id_order(backend: SearchBackend) -> None:
+    listed = list(backend.versions())
+    assert [record_id for record_id, _ in listed] == sorted(d["id"] for d in CORPUS)
+    assert {version for _, version in listed} == {1}
+    assert backend.count() == len(CORPUS)
+
+
+def test_suggestions_respect_permissions(backend: SearchBackend) -> None:
+    found = backend.suggest("migr", Visibility())
+    texts = {s.text for s in found}
+    assert {"Migraine cohort in Leiden", "Migraine genetics in families", "migraine"} <= texts
+    assert "Secret migraine draft" not in texts
+    assert {s.text for s in backend.suggest("bakk", Visibility())} == {"Bakker, Pieter"}
