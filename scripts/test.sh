@@ -99,28 +99,37 @@ mkdir -p "$RUN/pg"
 "${RUNAS[@]}" "$PG_BIN/pg_ctl" -D "$RUN/pg" -l "$RUN/pg.log" -w -o "-p $PG_PORT -k $RUN -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" start >/dev/null
 "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres catalogue_test
 
-say "Starting Elasticsearch $ES_VERSION (Java from $ES_JAVA_HOME)"
+say "Starting Elasticsearch $ES_VERSION with security on (Java from $ES_JAVA_HOME)"
 ES_PORT="$(free_port)"
+ES_USER="catalogue"
+ES_PASSWORD="test-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(12))')"
 unzip -q "$ES_ZIP" -d "$RUN"
 ES_HOME="$RUN/elasticsearch-$ES_VERSION"
 mkdir -p "$RUN/es-data" "$RUN/es-logs" "$RUN/es-tmp"
 [ ${#RUNAS[@]} -eq 0 ] || chown -R "$SVC_USER" "$ES_HOME" "$RUN/es-data" "$RUN/es-logs" "$RUN/es-tmp"
+# Authentication is on, as in production: a user in the node's file realm.
+"${RUNAS[@]}" env ES_JAVA_HOME="$ES_JAVA_HOME" \
+  "$ES_HOME/bin/elasticsearch-users" useradd "$ES_USER" -p "$ES_PASSWORD" -r superuser
 "${RUNAS[@]}" env ES_JAVA_HOME="$ES_JAVA_HOME" ES_TMPDIR="$RUN/es-tmp" \
   ES_JAVA_OPTS="-Xms512m -Xmx512m" \
   "$ES_HOME/bin/elasticsearch" -E discovery.type=single-node -E network.host=127.0.0.1 \
   -E http.port="$ES_PORT" -E path.data="$RUN/es-data" -E path.logs="$RUN/es-logs" \
-  -E xpack.security.enabled=false -E cluster.routing.allocation.disk.threshold_enabled=false \
+  -E xpack.security.enabled=true -E xpack.security.http.ssl.enabled=false \
+  -E xpack.security.transport.ssl.enabled=false \
+  -E cluster.routing.allocation.disk.threshold_enabled=false \
   >"$RUN/es.out" 2>&1 &
 ES_PID=$!
+es_health() { curl -sf -u "$ES_USER:$ES_PASSWORD" "http://127.0.0.1:$ES_PORT/_cluster/health$1" >/dev/null; }
 for _ in $(seq 1 120); do
-  if curl -sf "http://127.0.0.1:$ES_PORT/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null; then break; fi
+  if es_health "?wait_for_status=yellow&timeout=1s"; then break; fi
   if ! kill -0 "$ES_PID" 2>/dev/null; then echo "Elasticsearch died:" >&2; tail -n 30 "$RUN/es.out" >&2; exit 1; fi
   sleep 1
 done
-curl -sf "http://127.0.0.1:$ES_PORT/_cluster/health" >/dev/null || { echo "Elasticsearch did not start" >&2; tail -n 30 "$RUN/es.out" >&2; exit 1; }
+es_health "" || { echo "Elasticsearch did not start" >&2; tail -n 30 "$RUN/es.out" >&2; exit 1; }
 
 export CATALOGUE_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/catalogue_test"
 export CATALOGUE_TEST_ELASTICSEARCH_URL="http://127.0.0.1:$ES_PORT"
+export CATALOGUE_TEST_ELASTICSEARCH_USERNAME="$ES_USER" CATALOGUE_TEST_ELASTICSEARCH_PASSWORD="$ES_PASSWORD"
 # The outage test stops and restarts this PostgreSQL itself.
 export CATALOGUE_TEST_PG_BIN="$PG_BIN" CATALOGUE_TEST_PG_DATA="$RUN/pg"
 export CATALOGUE_TEST_PG_RUNAS="$SVC_RUNAS"

@@ -10,6 +10,18 @@ import os
 
 import pytest
 
+from search import SearchConfig
+
+
+def search_config(url: str, **options: object) -> SearchConfig:
+    """How tests reach the node ``scripts/test.sh`` started: with its credentials."""
+    return SearchConfig(
+        url=url,
+        username=os.environ.get("CATALOGUE_TEST_ELASTICSEARCH_USERNAME", ""),
+        password=os.environ.get("CATALOGUE_TEST_ELASTICSEARCH_PASSWORD", ""),
+        **options,  # type: ignore[arg-type]
+    )
+
 
 def service_url(name: str) -> str:
     url = os.environ.get(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -46,6 +47,13 @@ def es_url() -> str:
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
+    if "elasticsearch_url" in overrides:
+        overrides.setdefault(
+            "elasticsearch_username", os.environ.get("CATALOGUE_TEST_ELASTICSEARCH_USERNAME", "")
+        )
+        overrides.setdefault(
+            "elasticsearch_password", os.environ.get("CATALOGUE_TEST_ELASTICSEARCH_PASSWORD", "")
+        )
     values: dict[str, Any] = {
         "env": "development",
         "database_url": database_url,

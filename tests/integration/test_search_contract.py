@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from catalogue.indexing import SearchBackend
-from search import SearchConfig, SearchEngine
+from search import SearchEngine
 from search.elastic import ElasticBackend
 from search.embedded import EmbeddedBackend
 from search.query import DeleteAction, IndexAction, SearchRequest, Visibility
+from tests.conftest import search_config
 
 
 def doc(
@@ -139,7 +140,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBa
     if request.param == "elasticsearch":
         es_url = request.getfixturevalue("es_url")
         engine = SearchEngine(
-            SearchConfig(url=es_url, index_prefix=f"contract-{uuid.uuid4().hex[:8]}")
+            search_config(es_url, index_prefix=f"contract-{uuid.uuid4().hex[:8]}")
         )
         found = ElasticBackend(engine)
     else:

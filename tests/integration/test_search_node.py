@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import uuid
 
-from search import SearchConfig, SearchEngine
+import pytest
+from elasticsearch import AuthenticationException, Elasticsearch
+
+from search import SearchEngine
+from tests.conftest import search_config
+
+
+def test_the_node_runs_with_security_and_the_client_authenticates(es_url: str) -> None:
+    anonymous = Elasticsearch(es_url)
+    with pytest.raises(AuthenticationException):
+        anonymous.cluster.health()
+    anonymous.close()
+    engine = SearchEngine(search_config(es_url))
+    assert engine.ping()[0]
+    engine.close()
 
 
 def test_the_node_indexes_and_finds_a_document(es_url: str) -> None:
-    engine = SearchEngine(SearchConfig(url=es_url))
+    engine = SearchEngine(search_config(es_url))
     index = f"smoke-{uuid.uuid4().hex}"
     client = engine.client
     try:
