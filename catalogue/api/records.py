@@ -68,7 +68,7 @@ def record_blueprint(
     class Collection(MethodView):
         @blp.arguments(SearchArgsSchema(exclude=("kind",)), location="query")
         @blp.response(200, SearchPageSchema)
-        def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        def get(self, args: dict[str, Any]) -> Response:
             """List and search: the current published versions by default.
 
             The same parameters as ``/api/search``: free text, filters, facets, sorting and

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
-from flask import current_app, url_for
+from flask import Response, current_app, jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -38,44 +40,62 @@ def backend() -> SearchBackend:
     return found
 
 
-def render(result: SearchResult, args: dict[str, Any]) -> dict[str, Any]:
-    """The answer to a search: records with links and highlights, labelled facets, paging."""
+def render(result: SearchResult, args: dict[str, Any]) -> Response:
+    """The answer to a search: records with links and highlights, labelled facets, paging.
+
+    Serialised here rather than by the response schema: the hits are already in their wire
+    form (the index stores them so), and searching is the hot path.
+    """
+    base = {
+        kind: url_for(endpoint, record_id="-", _external=True)[:-1]
+        for kind, endpoint in _ENDPOINT.items()
+    }
     hits = []
     for hit in result.hits:
         record = dict(hit.record)
-        endpoint = _ENDPOINT[record["kind"]]
-        record["links"] = {"self": url_for(endpoint, record_id=hit.id, _external=True)}
+        record["links"] = {"self": base[record["kind"]] + hit.id}
         record["highlights"] = hit.highlights
         hits.append(record)
-    labels = _labels(result)
+    labels = _LABELS.get()
     facets = {
         name: [{"key": v.key, "count": v.count, "label": labels.get((name, v.key))} for v in values]
         for name, values in result.facets.items()
     }
-    return {
-        "total": result.total,
-        "page": args.get("page", 1),
-        "size": args.get("size", 20),
-        "hits": hits,
-        "facets": facets,
-        "next": encode_after(result.next_after) if result.next_after else None,
-    }
+    return jsonify(
+        {
+            "total": result.total,
+            "page": args.get("page", 1),
+            "size": args.get("size", 20),
+            "hits": hits,
+            "facets": facets,
+            "next": encode_after(result.next_after) if result.next_after else None,
+        }
+    )
 
 
-def _labels(result: SearchResult) -> dict[tuple[str, str], str]:
-    wanted = {name for name in _LABELLED if result.facets.get(name)}
-    labels: dict[tuple[str, str], str] = {}
-    if not wanted:
-        return labels
-    with reader() as session:
-        for name in wanted:
-            model = _LABELLED[name]
-            keys = [value.key for value in result.facets[name]]
-            for term_id, label in session.execute(
-                select(model.id, model.label).where(model.id.in_(keys))
-            ):
-                labels[(name, term_id)] = label
-    return labels
+class _VocabularyLabels:
+    """Labels of the terms facets show, read from the database at most once a minute."""
+
+    ttl = 60.0
+
+    def __init__(self) -> None:
+        self._labels: dict[tuple[str, str], str] = {}
+        self._read_at = -self.ttl
+        self._lock = threading.Lock()
+
+    def get(self) -> dict[tuple[str, str], str]:
+        with self._lock:
+            if time.monotonic() - self._read_at > self.ttl:
+                labels = {}
+                with reader() as session:
+                    for name, model in _LABELLED.items():
+                        for term_id, label in session.execute(select(model.id, model.label)):
+                            labels[(name, term_id)] = label
+                self._labels, self._read_at = labels, time.monotonic()
+            return self._labels
+
+
+_LABELS = _VocabularyLabels()
 
 
 @blp.route("")
@@ -83,7 +103,7 @@ class Search(MethodView):
     @blp.arguments(SearchArgsSchema, location="query")
     @blp.response(200, SearchPageSchema)
     @blp.alt_response(503, description="The search engine is unavailable")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Search datasets and publications: free text, filters, facets, sorting, paging.
 
         Permissions apply inside the query: you see published records, and your own drafts

@@ -1,0 +1,413 @@
+"""Search benchmarks: indexing, search latency, write-to-searchable delay, reindex memory.
+
+Every figure is measured next to its natural baseline in the same run (these machines are
+noisy, so ratios matter more than absolute times):
+
+- full reindex from PostgreSQL (records/s) next to the node's raw ``_bulk`` rate for the same
+  documents, pre-serialised;
+- search API p50/p95 and throughput with concurrent clients next to the same query sent
+  straight to Elasticsearch;
+- delay from a committed write to the record being found by a search, with a real
+  ``catalogue worker`` process indexing;
+- peak memory (max RSS) of a reindex process, per record count.
+
+Run it with ``bash bench/run.sh`` (starts PostgreSQL and Elasticsearch like the tests do), or
+``python -m bench.search --help`` against services of your own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import data
+from catalogue import create_app
+from catalogue.app import CatalogueState
+from catalogue.config import Settings
+from catalogue.indexing import to_document
+from catalogue.permissions import Identity
+from catalogue.services.records import datasets
+from schemas.records import DatasetSchema
+from search.elastic import ElasticBackend, build_query
+from search.query import SearchRequest
+
+console = Console(stderr=True)
+QUERY = {"q": "cohort", "theme": "neuroscience", "access_right": "open"}
+
+
+def settings_from_env(**overrides: Any) -> Settings:
+    values = {
+        "database_url": os.environ["CATALOGUE_TEST_DATABASE_URL"],
+        "elasticsearch_url": os.environ["CATALOGUE_TEST_ELASTICSEARCH_URL"],
+        "elasticsearch_username": os.environ.get("CATALOGUE_TEST_ELASTICSEARCH_USERNAME", ""),
+        "elasticsearch_password": os.environ.get("CATALOGUE_TEST_ELASTICSEARCH_PASSWORD", ""),
+        "index_prefix": "bench",
+        "index_after_commit": False,
+        "data_dir": tempfile.mkdtemp(prefix="catalogue-bench-"),
+        **overrides,
+    }
+    return Settings(**values).validated()
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in (
+        "database_url",
+        "elasticsearch_url",
+        "elasticsearch_username",
+        "elasticsearch_password",
+        "index_prefix",
+        "data_dir",
+    ):
+        env[f"CATALOGUE_{name.upper()}"] = str(getattr(settings, name))
+    env["CATALOGUE_INDEX_AFTER_COMMIT"] = "false"
+    return env
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+# -- indexing ------------------------------------------------------------------------------
+
+
+def reindex_in_child(settings: Settings) -> dict[str, float]:
+    """A reindex in its own process, so its peak memory is its own."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.reindex_probe"],
+        env=child_env(settings),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def raw_bulk_rate(state: CatalogueState, chunk: int = 1000) -> float:
+    """The node's own rate for the same documents, serialised beforehand: the physical limit."""
+    backend = state.backend
+    assert isinstance(backend, ElasticBackend)
+    with tempfile.TemporaryFile() as spool:  # streamed from disk: flat memory at any size
+        count = 0
+        with state.db.reader() as session:
+            for record in state.indexer._all_records(session, chunk):
+                meta = {
+                    "index": {
+                        "_id": record.id,
+                        "version": record.revision,
+                        "version_type": "external_gte",
+                    }
+                }
+                spool.write(json.dumps(meta).encode() + b"\n")
+                spool.write(json.dumps(to_document(record)).encode() + b"\n")
+                count += 1
+        spool.seek(0)
+        index = backend.create_index()
+        backend.prepare_for_bulk_load(index)
+        started = time.perf_counter()
+        while True:
+            lines = [spool.readline() for _ in range(chunk * 2)]
+            body = b"".join(line for line in lines if line)
+            if not body:
+                break
+            response = backend.client.bulk(index=index, operations=body)  # type: ignore[arg-type]
+            assert not response["errors"]
+        backend.finish_bulk_load(index)
+        elapsed = time.perf_counter() - started
+    backend.client.indices.delete(index=index)
+    return count / elapsed
+
+
+# -- search latency ------------------------------------------------------------------------
+
+
+def hammer(
+    host: str, port: int, make_request: Any, clients: int, seconds: float
+) -> dict[str, float]:
+    """``clients`` threads, each with a keep-alive connection, for ``seconds``."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        connection = http.client.HTTPConnection(host, port, timeout=30)
+        mine: list[float] = []
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            status = make_request(connection)
+            mine.append(time.perf_counter() - started)
+            assert status == 200, status
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return {
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p95_ms": percentile(latencies, 0.95) * 1000,
+        "requests_per_s": len(latencies) / elapsed,
+        "requests": len(latencies),
+    }
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def search_latency(
+    settings: Settings, state: CatalogueState, clients: int, seconds: float
+) -> dict[str, dict[str, float]]:
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(clients),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "catalogue:create_app()",
+        ],
+        env=child_env(settings),
+    )
+    path = "/api/search?" + urllib.parse.urlencode(QUERY)
+    try:
+        for _ in range(200):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=2).request(
+                    "GET", "/api/health"
+                )
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        def api(connection: http.client.HTTPConnection) -> int:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            return response.status
+
+        hammer("127.0.0.1", port, api, clients, 2)  # warm-up
+        api_figures = hammer("127.0.0.1", port, api, clients, seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    backend = state.backend
+    assert isinstance(backend, ElasticBackend)
+    request = SearchRequest(
+        text=QUERY["q"],
+        filters={"theme": (QUERY["theme"],), "access_right": (QUERY["access_right"],)},
+    )
+    body = json.dumps(build_query(request)).encode()
+    es = urllib.parse.urlsplit(settings.elasticsearch_url)
+    import base64
+
+    auth = base64.b64encode(
+        f"{settings.elasticsearch_username}:{settings.elasticsearch_password}".encode()
+    ).decode()
+
+    def direct(connection: http.client.HTTPConnection) -> int:
+        connection.request(
+            "POST",
+            f"/{backend.alias}/_search",
+            body=body,
+            headers={"Content-Type": "application/json", "Authorization": f"Basic {auth}"},
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status
+
+    hammer(es.hostname or "127.0.0.1", es.port or 9200, direct, clients, 2)
+    direct_figures = hammer(es.hostname or "127.0.0.1", es.port or 9200, direct, clients, seconds)
+    return {"api": api_figures, "direct": direct_figures}
+
+
+# -- write to searchable -------------------------------------------------------------------
+
+
+def write_to_searchable(settings: Settings, state: CatalogueState, writes: int) -> dict[str, float]:
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).parent / "catalogue"), "worker", "--poll", "0.05"],
+        env=child_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    backend = state.backend
+    assert isinstance(backend, ElasticBackend)
+    schema = DatasetSchema()
+    owner = Identity(user_id=None, name="bench")
+    delays: list[float] = []
+    try:
+        time.sleep(2)  # the worker starts
+        with state.db.unit_of_work() as session:
+            from catalogue.identity import dev_user_in
+
+            owner = Identity(
+                user_id=dev_user_in(session, "bench").id,
+                name="bench",
+                roles=frozenset({"researcher"}),
+            )
+        body = {
+            "title": "Latency probe",
+            "themes": ["genetics"],
+            "description": "probe",
+            "creators": [{"name": "Probe, Bench"}],
+            "license": "CC0-1.0",
+            "distributions": [{"access_url": "https://example.org/d"}],
+        }
+        for _ in range(writes):
+            with state.db.unit_of_work() as session:
+                record = datasets.create(session, owner, schema.load(body))
+                datasets.publish(session, owner, record.id, record.revision)
+                record_id = record.id
+            committed = time.perf_counter()
+            while True:
+                found = backend.client.search(
+                    index=backend.alias, query={"term": {"id": record_id}}, size=0
+                )["hits"]["total"]["value"]
+                if found:
+                    break
+                time.sleep(0.01)
+            delays.append(time.perf_counter() - committed)
+            time.sleep(0.05)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    return {
+        "p50_s": percentile(delays, 0.5),
+        "p95_s": percentile(delays, 0.95),
+        "max_s": max(delays),
+        "writes": float(writes),
+    }
+
+
+# -- driver --------------------------------------------------------------------------------
+
+
+def run(sizes: list[int], clients: int, seconds: float, writes: int, out: Path) -> dict[str, Any]:
+    settings = settings_from_env()
+    app = create_app(settings)
+    state: CatalogueState = app.extensions["catalogue"]
+    from catalogue import migrate
+    from catalogue.services.vocabularies import sync_vocabularies
+
+    migrate.upgrade(state.db.engine)
+    with state.db.unit_of_work() as session:
+        sync_vocabularies(session)
+    results: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "query": QUERY,
+        "clients": clients,
+        "sizes": {},
+    }
+    for size in sizes:
+        console.print(f"[bold]{size:,} records[/]: generating")
+        data.empty(state.db.engine)
+        state.backend.drop_indices()
+        started = time.perf_counter()
+        data.load(state.db.engine, size)
+        console.print(f"  loaded in {time.perf_counter() - started:.0f} s; reindexing")
+        reindex = reindex_in_child(settings)
+        console.print(f"  reindex {reindex['records_per_s']:.0f} records/s; raw _bulk")
+        raw = raw_bulk_rate(state)
+        console.print(f"  raw _bulk {raw:.0f} docs/s; search latency")
+        latency = search_latency(settings, state, clients, seconds)
+        console.print("  write-to-searchable delay")
+        delay = write_to_searchable(settings, state, writes)
+        results["sizes"][str(size)] = {
+            "reindex_records_per_s": reindex["records_per_s"],
+            "reindex_seconds": reindex["seconds"],
+            "reindex_peak_rss_mb": reindex["peak_rss_mb"],
+            "raw_bulk_docs_per_s": raw,
+            "reindex_share_of_raw": reindex["records_per_s"] / raw,
+            "search": latency,
+            "api_p50_over_direct": latency["api"]["p50_ms"] / latency["direct"]["p50_ms"],
+            "write_to_searchable": delay,
+        }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print_table(results)
+    return results
+
+
+def print_table(results: dict[str, Any]) -> None:
+    table = Table(title=f"Search benchmarks ({results['clients']} concurrent clients)")
+    table.add_column("records", justify="right")
+    for name in (
+        "reindex rec/s",
+        "raw _bulk doc/s",
+        "reindex/raw",
+        "reindex peak RSS MB",
+        "API p50/p95 ms",
+        "direct p50/p95 ms",
+        "API p50/direct",
+        "API req/s",
+        "write→searchable p50/p95 s",
+    ):
+        table.add_column(name, justify="right")
+    for size, r in results["sizes"].items():
+        api, direct, delay = r["search"]["api"], r["search"]["direct"], r["write_to_searchable"]
+        table.add_row(
+            f"{int(size):,}",
+            f"{r['reindex_records_per_s']:.0f}",
+            f"{r['raw_bulk_docs_per_s']:.0f}",
+            f"{r['reindex_share_of_raw']:.0%}",
+            f"{r['reindex_peak_rss_mb']:.0f}",
+            f"{api['p50_ms']:.1f} / {api['p95_ms']:.1f}",
+            f"{direct['p50_ms']:.1f} / {direct['p95_ms']:.1f}",
+            f"{r['api_p50_over_direct']:.2f}x",
+            f"{api['requests_per_s']:.0f}",
+            f"{delay['p50_s']:.2f} / {delay['p95_s']:.2f}",
+        )
+    Console().print(table)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--records",
+        type=int,
+        nargs="+",
+        default=[10_000, 100_000],
+        help="catalogue sizes to measure (default: 10000 100000)",
+    )
+    parser.add_argument("--clients", type=int, default=4, help="concurrent search clients")
+    parser.add_argument("--seconds", type=float, default=10, help="seconds of search load")
+    parser.add_argument("--writes", type=int, default=50, help="writes for the delay figure")
+    parser.add_argument("--out", type=Path, default=Path("bench/results/search.json"))
+    args = parser.parse_args()
+    run(args.records, args.clients, args.seconds, args.writes, args.out)
+
+
+if __name__ == "__main__":
+    main()
