@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from catalogue import documents
 from catalogue.db import Database
-from catalogue.models import Dataset, OutboxEntry, Publication, Record, utcnow
+from catalogue.models import OutboxEntry, Record, SearchDocument, utcnow
 from catalogue.services.records import RecordService, datasets, publications
 from search.query import (
     Action,
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 SERVICES: dict[str, RecordService[Any]] = {"dataset": datasets, "publication": publications}
 MAX_BACKOFF = timedelta(minutes=5)
 KEEP_PROCESSED = timedelta(days=1)
+REPLAY_MARGIN = timedelta(minutes=5)
 
 
 class SearchBackend(Protocol):
@@ -66,41 +68,6 @@ class SearchBackend(Protocol):
     def suggest(self, prefix: str, visibility: Visibility, size: int = 10) -> list[Suggestion]: ...
 
 
-def to_document(record: Record) -> dict[str, Any]:
-    """The search document of a record: filterable fields, and the record as the API shows it."""
-    shown: dict[str, Any] = SERVICES[record.kind].schema.dump(record)
-    return {
-        "id": record.id,
-        "kind": record.kind,
-        "status": record.status,
-        "is_latest": record.is_latest,
-        "concept_id": record.concept_id,
-        "revision": record.revision,
-        "owner_id": str(record.owner_id) if record.owner_id is not None else None,
-        "doi": record.doi,
-        "title": record.title,
-        "description": record.description,
-        "keywords": record.keywords or [],
-        "creators": [creator.name for creator in record.creators],
-        "orcids": [creator.orcid for creator in record.creators if creator.orcid],
-        "journal": record.journal.title
-        if isinstance(record, Publication) and record.journal
-        else None,
-        "themes": [theme.id for theme in record.themes],
-        "departments": [department.id for department in record.departments],
-        "resource_type": record.resource_type_id,
-        "access_right": record.access_right_id if isinstance(record, Dataset) else None,
-        "license": record.license_id,
-        "open_access": None,
-        "publication_year": record.publication_year,
-        "publication_date": record.publication_date.isoformat()
-        if record.publication_date
-        else None,
-        "updated": record.updated_at.isoformat(),
-        "record": shown,
-    }
-
-
 def _load(session: Session, ids: Iterable[str]) -> dict[str, Record]:
     """The current rows of these records, with everything their documents show."""
     wanted = list(ids)
@@ -114,16 +81,38 @@ def _load(session: Session, ids: Iterable[str]) -> dict[str, Record]:
     return found
 
 
+def _documents(session: Session, ids: Iterable[str]) -> dict[str, SearchDocument]:
+    """The stored documents of these records, rendered now where missing or out of date."""
+    wanted = list(ids)
+    revisions: dict[str, int] = {
+        record_id: revision
+        for record_id, revision in session.execute(
+            select(Record.id, Record.revision).where(Record.id.in_(wanted))
+        )
+    }
+    found = {
+        doc.record_id: doc
+        for doc in session.scalars(
+            select(SearchDocument).where(SearchDocument.record_id.in_(wanted))
+        )
+        if doc.revision == revisions.get(doc.record_id)
+    }
+    stale = [record_id for record_id in revisions if record_id not in found]
+    for record in _load(session, stale).values():
+        found[record.id] = documents.store(session, record)
+    return found
+
+
 def _actions(session: Session, wanted: dict[str, int]) -> list[Action]:
-    """Index the current state of each record; delete those that are gone."""
-    current = _load(session, wanted)
+    """Index the current document of each record; delete those that are gone."""
+    current = _documents(session, wanted)
     actions: list[Action] = []
     for record_id, revision in wanted.items():
-        record = current.get(record_id)
-        if record is None:
+        doc = current.get(record_id)
+        if doc is None:
             actions.append(DeleteAction(id=record_id, version=revision + 1))
         else:
-            actions.append(IndexAction(record.id, record.revision, to_document(record)))
+            actions.append(IndexAction(record_id, doc.revision, doc.document))
     return actions
 
 
@@ -214,14 +203,11 @@ class Indexer:
             if outcome.claimed < limit or outcome.failed:
                 return
 
-    def forget_processed(self, older_than: timedelta = KEEP_PROCESSED) -> int:
+    def forget_processed(self, older_than: timedelta = KEEP_PROCESSED) -> None:
         with self.db.unit_of_work() as session:
-            old = session.scalars(
-                select(OutboxEntry).where(OutboxEntry.processed_at < utcnow() - older_than)
-            ).all()
-            for row in old:
-                session.delete(row)
-            return len(old)
+            session.execute(
+                delete(OutboxEntry).where(OutboxEntry.processed_at < utcnow() - older_than)
+            )
 
     def run(self, stop: threading.Event, poll_seconds: float = 0.5, limit: int = 500) -> None:
         """Work until ``stop`` is set: the body of ``catalogue worker``."""
@@ -241,26 +227,51 @@ class Indexer:
 
     # -- reindex and verify ----------------------------------------------------------------
 
-    def _all_records(self, session: Session, chunk: int) -> Iterator[Record]:
-        for service in SERVICES.values():
-            model = service.model
-            yield from session.scalars(
-                select(model)
-                .order_by(model.id)
-                .options(*service.eager_options())
-                .execution_options(yield_per=chunk)
-            )
+    def render(
+        self,
+        everything: bool = False,
+        progress: Callable[[int], None] | None = None,
+        chunk: int = 500,
+    ) -> int:
+        """Render the stored documents that are missing or out of date (or ``everything``)."""
+        with self.db.reader() as session:
+            query = select(Record.id).order_by(Record.id)
+            if not everything:
+                query = query.outerjoin(SearchDocument).where(
+                    SearchDocument.record_id.is_(None)
+                    | (SearchDocument.revision != Record.revision)
+                )
+            ids = list(session.scalars(query))
+        for start in range(0, len(ids), chunk):
+            with self.db.unit_of_work() as session:
+                for record in _load(session, ids[start : start + chunk]).values():
+                    documents.store(session, record)
+            if progress:
+                progress(len(ids[start : start + chunk]))
+        return len(ids)
 
     def reindex(self, progress: Callable[[int], None] | None = None, chunk: int = 1000) -> str:
-        """Build a new index from the database, swap the alias, replay what changed meanwhile."""
+        """Build a new index from the database, swap the alias, replay what changed meanwhile.
+
+        Streams the stored documents (rendering first any that are missing), in constant
+        memory, straight into bulk requests.
+        """
         started = utcnow()
+        self.render()
         new_index = self.backend.create_index()
         self.backend.prepare_for_bulk_load(new_index)
         with self.db.reader() as session:
 
             def actions() -> Iterator[Action]:
-                for record in self._all_records(session, chunk):
-                    yield IndexAction(record.id, record.revision, to_document(record))
+                rows = session.execute(
+                    select(
+                        SearchDocument.record_id, SearchDocument.revision, SearchDocument.document
+                    )
+                    .order_by(SearchDocument.record_id)
+                    .execution_options(yield_per=chunk)
+                )
+                for record_id, revision, document in rows:
+                    yield IndexAction(record_id, revision, document)
                     if progress:
                         progress(1)
 
@@ -271,7 +282,9 @@ class Indexer:
             )
         self.backend.finish_bulk_load(new_index)
         self.backend.swap_alias(new_index)
-        self.replay_since(started - timedelta(seconds=1))
+        # A transaction that began before the reindex may commit after the stream passed its
+        # record, with an outbox row dated before the start: replay with a wide margin.
+        self.replay_since(started - REPLAY_MARGIN)
         return new_index
 
     def replay_since(self, since: datetime) -> int:

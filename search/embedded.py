@@ -96,7 +96,7 @@ class EmbeddedBackend:
         self.alias = f"{index_prefix}-records"
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # one connection, shared by the app's threads
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -108,8 +108,9 @@ class EmbeddedBackend:
         return f"{self.alias}-v1-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
 
     def current_index(self) -> str | None:
-        row = self._db.execute("SELECT index_name FROM aliases WHERE alias = ?", (self.alias,))
-        found = row.fetchone()
+        with self._lock:
+            row = self._db.execute("SELECT index_name FROM aliases WHERE alias = ?", (self.alias,))
+            found = row.fetchone()
         return str(found[0]) if found else None
 
     def ensure_index(self) -> str:
@@ -121,7 +122,8 @@ class EmbeddedBackend:
             return current
 
     def owned_indices(self) -> list[str]:
-        rows = self._db.execute("SELECT DISTINCT index_name FROM documents ORDER BY 1")
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT index_name FROM documents").fetchall()
         names = {str(row[0]) for row in rows}
         current = self.current_index()
         return sorted(names | ({current} if current else set()))
@@ -254,19 +256,26 @@ class EmbeddedBackend:
 
     def versions(self, index: str | None = None, page: int = 5000) -> Iterator[tuple[str, int]]:
         name = index or self.current_index()
-        rows = self._db.execute(
-            "SELECT id, version FROM documents WHERE index_name = ? AND deleted = 0 ORDER BY id",
-            (name,),
-        )
-        for row in rows:
-            yield str(row[0]), int(row[1])
+        after = ""
+        while True:  # in pages, so other threads get the connection in between
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT id, version FROM documents WHERE index_name = ? AND deleted = 0 "
+                    "AND id > ? ORDER BY id LIMIT ?",
+                    (name, after, page),
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield str(row[0]), int(row[1])
+            after = str(rows[-1][0])
 
     def count(self) -> int:
-        self.ensure_index()
-        row = self._db.execute(
-            "SELECT count(*) FROM documents WHERE index_name = ? AND deleted = 0",
-            (self.current_index(),),
-        ).fetchone()
+        index = self.ensure_index()
+        with self._lock:
+            row = self._db.execute(
+                "SELECT count(*) FROM documents WHERE index_name = ? AND deleted = 0", (index,)
+            ).fetchone()
         return int(row[0])
 
     def _base(self, request: SearchRequest) -> tuple[str, list[Any]]:

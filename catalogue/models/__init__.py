@@ -1,7 +1,7 @@
 """The relational model: PostgreSQL (or SQLite when embedded) is the source of truth."""
 
 from catalogue.models.base import Base, utcnow
-from catalogue.models.outbox import OutboxEntry
+from catalogue.models.outbox import OutboxEntry, SearchDocument
 from catalogue.models.records import (
     KINDS,
     STATUSES,
@@ -36,6 +36,7 @@ __all__ = [
     "Record",
     "RelatedIdentifier",
     "ResourceType",
+    "SearchDocument",
     "Theme",
     "User",
     "utcnow",

@@ -16,7 +16,7 @@ from marshmallow import Schema
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from catalogue import permissions
+from catalogue import documents, permissions
 from catalogue.errors import (
     Conflict,
     Forbidden,
@@ -182,18 +182,22 @@ class RecordService(Generic[R]):
         record.published_at = now
         record.updated_at = now
         # The newest published version of a concept is its current one.
-        for other in session.scalars(
-            select(self.model).where(
-                self.model.concept_id == record.concept_id,
-                self.model.id != record.id,
-                self.model.is_latest.is_(True),
+        previous = list(
+            session.scalars(
+                select(self.model).where(
+                    self.model.concept_id == record.concept_id,
+                    self.model.id != record.id,
+                    self.model.is_latest.is_(True),
+                )
             )
-        ):
+        )
+        for other in previous:
             other.is_latest = False
             other.updated_at = now
-            self._reindex_later(session, other)
         record.is_latest = True
         self._flush(session)
+        for other in previous:
+            self._reindex_later(session, other)
         self._audit(session, identity, record, "publish", before, self._snapshot(record))
         return record
 
@@ -254,7 +258,7 @@ class RecordService(Generic[R]):
         record = self._editable(session, identity, record_id, if_match)
         if record.status != "draft":
             raise Conflict("Only drafts can be discarded; withdraw a published record instead.")
-        self._audit(session, identity, record, "discard", self._snapshot(record), {})
+        self._audit(session, identity, record, "discard", self._snapshot(record), {}, render=False)
         session.delete(record)
         self._flush(session)
 
@@ -323,6 +327,7 @@ class RecordService(Generic[R]):
         action: str,
         before: dict[str, Any],
         after: dict[str, Any],
+        render: bool = True,
     ) -> None:
         if action in {"create", "update", "publish", "discard"}:
             changes = {
@@ -332,7 +337,7 @@ class RecordService(Generic[R]):
             }
         else:
             changes = after
-        self._reindex_later(session, record)
+        self._reindex_later(session, record, render=render)
         session.add(
             AuditEvent(
                 record_id=record.id,
@@ -344,8 +349,10 @@ class RecordService(Generic[R]):
             )
         )
 
-    def _reindex_later(self, session: Session, record: Record) -> None:
-        """An outbox row, in this transaction: the search index will follow the change."""
+    def _reindex_later(self, session: Session, record: Record, render: bool = True) -> None:
+        """The search document and an outbox row, in this transaction: the index will follow."""
+        if render:
+            documents.store(session, record)
         session.add(OutboxEntry(record_id=record.id, revision=record.revision or 0))
 
     def _apply(self, session: Session, record: R, data: dict[str, Any]) -> None:

@@ -33,6 +33,7 @@ _TEST_TABLES = (
     "journals",
     "users",
     "search_outbox",
+    "search_documents",
 )
 
 

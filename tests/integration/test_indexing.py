@@ -340,3 +340,24 @@ def test_verify_finds_and_repairs_differences(app: Flask, researcher: Identity) 
     assert found.repaired
     assert index_versions(state) == database_versions(state)
     assert state.indexer.verify(repair=False).ok
+
+
+def test_documents_missing_or_out_of_date_are_rendered_again(
+    app: Flask, researcher: Identity
+) -> None:
+    state = state_of(app)
+    ids = register(state, 3, researcher)
+    with state.db.unit_of_work() as session:
+        # As after a bulk import that bypassed the service, or data older than stored documents.
+        session.execute(text("DELETE FROM search_documents WHERE record_id = :id"), {"id": ids[0]})
+        session.execute(
+            text("UPDATE search_documents SET revision = 1, document = '{}' WHERE record_id = :id"),
+            {"id": ids[1]},
+        )
+
+    assert state.indexer.render() == 2
+    state.indexer.reindex()
+
+    assert index_versions(state) == database_versions(state)
+    hit = state.search.client.get(index=state.backend.alias, id=ids[1])  # type: ignore[union-attr]
+    assert hit["_source"]["title"] == "D 1"

@@ -1,0 +1,61 @@
+"""``catalogue worker`` and ``catalogue search ...`` as an operator runs them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from catalogue.cli import main
+from catalogue.permissions import Identity
+from catalogue.services.records import datasets
+from schemas.records import DatasetSchema
+from tests.integration.conftest import minimal_dataset
+
+
+@pytest.fixture()
+def operator_env(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment ``catalogue`` reads, pointing at the test app's database and node."""
+    settings = app.extensions["catalogue"].settings
+    for name in (
+        "database_url",
+        "elasticsearch_url",
+        "elasticsearch_username",
+        "elasticsearch_password",
+        "index_prefix",
+        "data_dir",
+    ):
+        monkeypatch.setenv(f"CATALOGUE_{name.upper()}", str(getattr(settings, name)))
+
+
+def test_worker_status_verify_and_reindex(app: Flask, operator_env: None) -> None:
+    state = app.extensions["catalogue"]
+    with state.db.unit_of_work() as session:
+        from catalogue.identity import dev_user_in
+
+        owner = Identity(user_id=dev_user_in(session, "op").id, name="op")
+        for i in range(3):
+            datasets.create(session, owner, DatasetSchema().load(minimal_dataset(title=f"R{i}")))
+    runner = CliRunner()
+
+    status = runner.invoke(main, ["search", "status"])
+    assert status.exit_code == 0, status.output
+    assert re.search(r"changes waiting\W+3\b", status.output), status.output
+
+    worker = runner.invoke(main, ["worker", "--once"])
+    assert worker.exit_code == 0, worker.output
+    assert "3 changes: 3 written" in worker.output
+
+    verify = runner.invoke(main, ["search", "verify", "--no-repair"])
+    assert verify.exit_code == 0, verify.output
+    assert (
+        "3 ids checked: 0 missing from the index, 0 stale, 0 not in the database" in verify.output
+    )
+
+    before = state.backend.current_index()
+    reindex = runner.invoke(main, ["search", "reindex"])
+    assert reindex.exit_code == 0, reindex.output
+    assert state.backend.current_index() != before
+    assert state.backend.current_index() in reindex.output
