@@ -211,8 +211,13 @@ def search_status() -> None:
 
 
 @search.command("reindex")
+@click.option(
+    "--render",
+    is_flag=True,
+    help="Render every stored search document again first (after the document format changed).",
+)
 @with_appcontext
-def search_reindex() -> None:
+def search_reindex(render: bool) -> None:
     """Build a fresh index from the database and swap it in; searches keep working."""
     indexer = _indexer()
     total = indexer.status().records
@@ -223,6 +228,9 @@ def search_reindex() -> None:
         TimeElapsedColumn(),
         console=console,
     ) as progress:
+        if render:
+            task = progress.add_task("Rendering documents", total=total)
+            indexer.render(everything=True, progress=lambda n: progress.advance(task, n))
         task = progress.add_task("Reindexing", total=total)
         index = indexer.reindex(progress=lambda n: progress.advance(task, n))
     console.print(f"[green]Alias now points to {index}[/]")

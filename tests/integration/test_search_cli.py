@@ -55,7 +55,8 @@ def test_worker_status_verify_and_reindex(app: Flask, operator_env: None) -> Non
     )
 
     before = state.backend.current_index()
-    reindex = runner.invoke(main, ["search", "reindex"])
+    reindex = runner.invoke(main, ["search", "reindex", "--render"])
     assert reindex.exit_code == 0, reindex.output
     assert state.backend.current_index() != before
     assert state.backend.current_index() in reindex.output
+    assert "Rendering documents" in reindex.output
