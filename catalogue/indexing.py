@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Text, cast, delete, func, select
 from sqlalchemy.orm import Session
 
 from catalogue import documents
@@ -263,9 +263,12 @@ class Indexer:
         with self.db.reader() as session:
 
             def actions() -> Iterator[Action]:
+                # As JSON text: the documents go into the bulk requests without being parsed.
                 rows = session.execute(
                     select(
-                        SearchDocument.record_id, SearchDocument.revision, SearchDocument.document
+                        SearchDocument.record_id,
+                        SearchDocument.revision,
+                        cast(SearchDocument.document, Text),
                     )
                     .order_by(SearchDocument.record_id)
                     .execution_options(yield_per=chunk)

@@ -14,8 +14,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
-from elasticsearch.helpers import streaming_bulk
+from elasticsearch import Elasticsearch, NotFoundError
 
 from search.client import SearchEngine
 from search.query import (
@@ -26,7 +25,6 @@ from search.query import (
     DeleteAction,
     FacetValue,
     Hit,
-    IndexAction,
     SearchRequest,
     SearchResult,
     Suggestion,
@@ -36,7 +34,6 @@ from search.suggest import SUGGEST_FIELDS, pick_suggestions
 
 MAPPING_VERSION = 1
 TEXT_FIELDS = ["title^3", "keywords^2", "creators^2", "description", "journal"]
-SearchUnavailable = (ApiError, TransportError)
 
 
 def load_mapping(version: int = MAPPING_VERSION) -> dict[str, Any]:
@@ -128,47 +125,46 @@ class ElasticBackend:
         chunk_size: int = 500,
         refresh: bool = False,
     ) -> BulkReport:
-        """Bulk-write, streaming: memory stays flat however many actions come.
+        """Bulk-write in chunks, streaming: memory stays flat however many actions come.
 
+        Documents may come already serialised (JSON text, as a reindex reads them from the
+        database); they go into the request as they are, so a reindex does no JSON work at all.
         ``refresh`` makes the writes searchable before returning (read-your-writes).
         """
         report = BulkReport()
         if index is None:
             self._ensure_once()
         target = index or self.alias
+        chunk: list[bytes] = []
+        for action in actions:
+            chunk.append(_bulk_lines(action))
+            if len(chunk) >= chunk_size:
+                self._send(target, chunk, refresh, report)
+                chunk = []
+        if chunk:
+            self._send(target, chunk, refresh, report)
+        return report
 
-        def expand() -> Iterator[dict[str, Any]]:
-            for action in actions:
-                meta: dict[str, Any] = {
-                    "_index": target,
-                    "_id": action.id,
-                    "version": action.version,
-                    "version_type": "external_gte",
-                }
-                if isinstance(action, IndexAction):
-                    yield {"_op_type": "index", "_source": action.document, **meta}
-                elif isinstance(action, DeleteAction):
-                    yield {"_op_type": "delete", **meta}
-
-        for ok, item in streaming_bulk(
-            self.client,
-            expand(),
-            chunk_size=chunk_size,
-            raise_on_error=False,
-            raise_on_exception=True,
-            max_retries=0,
+    def _send(self, index: str, lines: list[bytes], refresh: bool, report: BulkReport) -> None:
+        response = self.client.bulk(
+            index=index,
+            operations=b"".join(lines),  # type: ignore[arg-type]  # NDJSON bytes are accepted
             refresh="true" if refresh else "false",
-        ):
+        )
+        if not response["errors"]:
+            report.written += len(lines)
+            return
+        for item in response["items"]:
             result = next(iter(item.values()))
-            if ok:
+            status = result.get("status", 500)
+            if status < 300:
                 report.written += 1
-            elif result.get("status") == 409:
+            elif status == 409:
                 report.stale += 1  # a newer version is already there
-            elif result.get("status") == 404 and result.get("result") == "not_found":
+            elif status == 404 and result.get("result") == "not_found":
                 report.written += 1  # deleting what is not there: done
             else:
                 report.errors.append(f"{result.get('_id')}: {result.get('error')}")
-        return report
 
     # -- reading -------------------------------------------------------------------------
 
@@ -228,6 +224,16 @@ class ElasticBackend:
         )
         documents = [hit["_source"]["record"] for hit in response["hits"]["hits"]]
         return pick_suggestions(prefix, documents, size)
+
+
+def _bulk_lines(action: Action) -> bytes:
+    """The NDJSON lines of one bulk operation, with the record's revision as external version."""
+    meta = {"_id": action.id, "version": action.version, "version_type": "external_gte"}
+    if isinstance(action, DeleteAction):
+        return json.dumps({"delete": meta}).encode() + b"\n"
+    source = action.document
+    body = source if isinstance(source, str) else json.dumps(source)
+    return json.dumps({"index": meta}).encode() + b"\n" + body.encode() + b"\n"
 
 
 # -- query building ----------------------------------------------------------------------

@@ -217,7 +217,7 @@ class EmbeddedBackend:
                 raise
 
     def _put(self, index: str, action: IndexAction) -> None:
-        doc = action.document
+        doc = action.document if isinstance(action.document, dict) else json.loads(action.document)
         self._db.execute(
             "INSERT INTO documents VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (index_name, id) DO UPDATE SET version = excluded.version, deleted = 0, "

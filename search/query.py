@@ -26,10 +26,8 @@ FACETS: dict[str, str] = {
     "creator": "creators",
 }
 FACET_SIZE = 50
-MAX_WINDOW = 10_000  # deeper than this, page with ``after``
 
 Sort = Literal["relevance", "newest", "oldest", "title"]
-SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest", "title")
 
 
 @dataclass(frozen=True)
@@ -87,11 +85,14 @@ class Suggestion:
 
 @dataclass(frozen=True)
 class IndexAction:
-    """Put ``document`` at ``version``; an older version than the index holds is ignored."""
+    """Put ``document`` at ``version``; an older version than the index holds is ignored.
+
+    The document is a dict, or its JSON text when it was stored serialised.
+    """
 
     id: str
     version: int
-    document: dict[str, Any]
+    document: dict[str, Any] | str
 
 
 @dataclass(frozen=True)
