@@ -18,6 +18,7 @@ from catalogue.config import Settings
 from catalogue.db import Database
 from catalogue.errors import ServiceError
 from catalogue.indexing import Indexer, SearchBackend
+from catalogue.jsonio import OrjsonProvider
 from search import SearchConfig, SearchEngine
 from search.elastic import ElasticBackend
 from search.embedded import EmbeddedBackend
@@ -39,6 +40,7 @@ class CatalogueState:
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_relative_config=False)
+    app.json = OrjsonProvider(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_content_length,
@@ -64,7 +66,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.is_production,
         SERVER_NAME=None,
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schema's field order
     search = None
     if settings.elasticsearch_url:
         search = SearchEngine(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, TransportError
+from elasticsearch.serializer import OrjsonSerializer
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,11 @@ class SearchConfig:
 class SearchEngine:
     def __init__(self, config: SearchConfig) -> None:
         self.config = config
-        options: dict[str, Any] = {"request_timeout": config.request_timeout}
+        # orjson parses and writes the engine's (large) JSON answers several times faster.
+        options: dict[str, Any] = {
+            "request_timeout": config.request_timeout,
+            "serializer": OrjsonSerializer(),
+        }
         if config.api_key:
             options["api_key"] = config.api_key
         elif config.username:

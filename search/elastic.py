@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -136,11 +137,19 @@ class ElasticBackend:
             self._ensure_once()
         target = index or self.alias
         chunk: list[bytes] = []
-        for action in actions:
-            chunk.append(_bulk_lines(action))
-            if len(chunk) >= chunk_size:
-                self._send(target, chunk, refresh, report)
-                chunk = []
+        # One request in flight while the next chunk is built: reading the database and
+        # indexing in the engine overlap instead of waiting for each other.
+        with ThreadPoolExecutor(max_workers=1) as sender:
+            in_flight: Future[None] | None = None
+            for action in actions:
+                chunk.append(_bulk_lines(action))
+                if len(chunk) >= chunk_size:
+                    if in_flight is not None:
+                        in_flight.result()
+                    in_flight = sender.submit(self._send, target, chunk, refresh, report)
+                    chunk = []
+            if in_flight is not None:
+                in_flight.result()
         if chunk:
             self._send(target, chunk, refresh, report)
         return report
