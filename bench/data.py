@@ -22,34 +22,22 @@ from catalogue.models import (
     FundingReference,
     Publication,
     Record,
+    data_tables,
 )
 from catalogue.models.base import new_record_id
 from catalogue.models.records import record_departments, record_themes
 from schemas.records import DatasetSchema, PublicationSchema
 
 CHUNK = 2000
-_TABLES = (
-    "search_outbox",
-    "audit_events",
-    "distributions",
-    "funding_references",
-    "related_identifiers",
-    "record_creators",
-    "record_themes",
-    "record_departments",
-    "publications",
-    "datasets",
-    "records",
-    "journals",
-)
 
 
 def empty(engine: Engine) -> None:
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(_TABLES)} RESTART IDENTITY CASCADE"))
+            tables = ", ".join(data_tables())
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         else:
-            for table in _TABLES:
+            for table in data_tables():
                 connection.execute(text(f"DELETE FROM {table}"))
 
 

@@ -27,6 +27,17 @@ from catalogue.indexing import Indexer
 console = Console(stderr=True)
 
 
+def _progress() -> Progress:
+    """A progress bar with a count and the time elapsed, for the long commands."""
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
 def _state() -> CatalogueState:
     state: CatalogueState = current_app.extensions["catalogue"]
     return state
@@ -120,13 +131,7 @@ def demo(
     state: CatalogueState = app.extensions["catalogue"]
     _upgrade_and_sync(state)
     total = n_datasets + n_publications
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
+    with _progress() as progress:
         task = progress.add_task("Registering demo records", total=total)
         counts = load_demo(
             state.db,
@@ -221,13 +226,7 @@ def search_reindex(render: bool) -> None:
     """Build a fresh index from the database and swap it in; searches keep working."""
     indexer = _indexer()
     total = indexer.status().records
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
+    with _progress() as progress:
         if render:
             task = progress.add_task("Rendering documents", total=total)
             indexer.render(everything=True, progress=lambda n: progress.advance(task, n))

@@ -18,6 +18,20 @@ from catalogue.models.records import (
 )
 from catalogue.models.vocabularies import AccessRight, Department, Licence, ResourceType, Theme
 
+VOCABULARY_TABLES = frozenset(
+    {"themes", "departments", "licences", "resource_types", "access_rights"}
+)
+
+
+def data_tables() -> list[str]:
+    """Every table but the vocabularies, dependents first: what emptying a catalogue empties."""
+    return [
+        table.name
+        for table in reversed(Base.metadata.sorted_tables)
+        if table.name not in VOCABULARY_TABLES
+    ]
+
+
 __all__ = [
     "KINDS",
     "STATUSES",
@@ -39,5 +53,6 @@ __all__ = [
     "SearchDocument",
     "Theme",
     "User",
+    "data_tables",
     "utcnow",
 ]

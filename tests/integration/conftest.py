@@ -15,26 +15,9 @@ from sqlalchemy import text
 
 from catalogue import create_app, migrate
 from catalogue.config import Settings
+from catalogue.models import data_tables
 from catalogue.services.vocabularies import sync_vocabularies
 from tests.conftest import service_url
-
-# Everything a test may create; vocabularies stay loaded for the whole session.
-_TEST_TABLES = (
-    "audit_events",
-    "distributions",
-    "funding_references",
-    "related_identifiers",
-    "record_creators",
-    "record_themes",
-    "record_departments",
-    "publications",
-    "datasets",
-    "records",
-    "journals",
-    "users",
-    "search_outbox",
-    "search_documents",
-)
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +74,9 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     if "app" in request.fixturenames:
         state = request.getfixturevalue("app").extensions["catalogue"]
         with state.db.engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {', '.join(_TEST_TABLES)} RESTART IDENTITY CASCADE"))
+            # Everything a test may create; the vocabularies stay loaded for the whole session.
+            tables = ", ".join(data_tables())
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         # A fresh index too; the backend creates it again on its next use.
         state.backend.drop_indices()
 
