@@ -56,7 +56,7 @@ def render(result: SearchResult, args: dict[str, Any]) -> Response:
         record["links"] = {"self": base[record["kind"]] + hit.id}
         record["highlights"] = hit.highlights
         hits.append(record)
-    labels = _LABELS.get()
+    labels = current_app.extensions.setdefault("catalogue_labels", _VocabularyLabels()).get()
     facets = {
         name: [{"key": v.key, "count": v.count, "label": labels.get((name, v.key))} for v in values]
         for name, values in result.facets.items()
@@ -74,7 +74,10 @@ def render(result: SearchResult, args: dict[str, Any]) -> Response:
 
 
 class _VocabularyLabels:
-    """Labels of the terms facets show, read from the database at most once a minute."""
+    """Labels of the terms facets show, read from the app's database at most once a minute.
+
+    A label an administrator changes shows in facets within that minute.
+    """
 
     ttl = 60.0
 
@@ -93,9 +96,6 @@ class _VocabularyLabels:
                             labels[(name, term_id)] = label
                 self._labels, self._read_at = labels, time.monotonic()
             return self._labels
-
-
-_LABELS = _VocabularyLabels()
 
 
 @blp.route("")
