@@ -146,7 +146,7 @@ class RecordService(Generic[R]):
         self._apply(session, record, data)
         session.add(record)
         self._flush(session)
-        self._audit(session, identity, record, "create", {}, self._snapshot(record))
+        self._audit(session, identity, record, "create", {}, self.editable_fields(record))
         return record
 
     def update(
@@ -160,10 +160,10 @@ class RecordService(Generic[R]):
         record = self._editable(session, identity, record_id, if_match)
         if record.status == "withdrawn":
             raise Conflict("A withdrawn record cannot be edited.")
-        before = self._snapshot(record)
+        before = self.editable_fields(record)
         self._apply(session, record, data)
         self._flush(session)
-        self._audit(session, identity, record, "update", before, self._snapshot(record))
+        self._audit(session, identity, record, "update", before, self.editable_fields(record))
         return record
 
     def publish(
@@ -173,7 +173,7 @@ class RecordService(Generic[R]):
         if record.status != "draft":
             raise Conflict(f"Only drafts can be published; this record is {record.status}.")
         self._check_publishable(record)
-        before = self._snapshot(record)
+        before = self.editable_fields(record)
         now = utcnow()
         if record.publication_date is None:
             record.publication_date = now.date()
@@ -198,7 +198,7 @@ class RecordService(Generic[R]):
         self._flush(session)
         for other in previous:
             self._reindex_later(session, other)
-        self._audit(session, identity, record, "publish", before, self._snapshot(record))
+        self._audit(session, identity, record, "publish", before, self.editable_fields(record))
         return record
 
     def new_version(self, session: Session, identity: Identity, record_id: str) -> R:
@@ -258,7 +258,9 @@ class RecordService(Generic[R]):
         record = self._editable(session, identity, record_id, if_match)
         if record.status != "draft":
             raise Conflict("Only drafts can be discarded; withdraw a published record instead.")
-        self._audit(session, identity, record, "discard", self._snapshot(record), {}, render=False)
+        self._audit(
+            session, identity, record, "discard", self.editable_fields(record), {}, render=False
+        )
         session.delete(record)
         self._flush(session)
 
@@ -315,9 +317,6 @@ class RecordService(Generic[R]):
     def editable_fields(self, record: Record) -> dict[str, Any]:
         """The record as a person would send it: shown fields without the read-only ones."""
         return editable_part(self.schema, self.schema.dump(record))
-
-    def _snapshot(self, record: Record) -> dict[str, Any]:
-        return self.editable_fields(record)
 
     def _audit(
         self,
