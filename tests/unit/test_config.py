@@ -53,6 +53,11 @@ def test_malformed_settings_name_the_variable(environ: dict[str, str], named: st
         Settings.from_env(environ)
 
 
+def test_settings_round_trip_through_the_environment() -> None:
+    settings = Settings.from_env({**SAFE_PRODUCTION, "CATALOGUE_INDEX_AFTER_COMMIT": "true"})
+    assert Settings.from_env(settings.to_environ()) == settings
+
+
 def test_secrets_stay_out_of_repr() -> None:
     settings = Settings.from_env({**SAFE_PRODUCTION, "CATALOGUE_ELASTICSEARCH_PASSWORD": "hunter2"})
     assert "hunter2" not in repr(settings)
