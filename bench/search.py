@@ -260,13 +260,9 @@ def write_to_searchable(settings: Settings, state: CatalogueState, writes: int) 
     try:
         time.sleep(2)  # the worker starts
         with state.db.unit_of_work() as session:
-            from catalogue.identity import dev_user_in
+            from catalogue.services.accounts import ensure_user, identity_of
 
-            owner = Identity(
-                user_id=dev_user_in(session, "bench").id,
-                name="bench",
-                roles=frozenset({"researcher"}),
-            )
+            owner = identity_of(session, ensure_user(session, "bench", "bench", ["researcher"]))
         body = {
             "title": "Latency probe",
             "themes": ["genetics"],

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import swagger_ui_bundle
+from authlib.integrations.flask_client import OAuth
 from elasticsearch import TransportError
-from flask import Flask, Response, g, jsonify, send_from_directory
+from flask import Flask, Response, jsonify, send_from_directory
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_smorest import Api
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalogue.api.context import close_session
 from catalogue.config import Settings
 from catalogue.db import Database
 from catalogue.errors import ServiceError
+from catalogue.identity import check_csrf, current_identity, require_login_for_changes
 from catalogue.indexing import Indexer, SearchBackend
 from catalogue.jsonio import OrjsonProvider
 from search import SearchConfig, SearchEngine
@@ -64,6 +70,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
+        SESSION_COOKIE_NAME="catalogue_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
         SERVER_NAME=None,
     )
     search = None
@@ -89,23 +97,38 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings=settings, db=db, search=search, backend=backend, indexer=indexer
     )
 
+    if settings.proxy_hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
+        )
+    if settings.oidc_enabled:
+        oauth = OAuth(app)
+        app.extensions["catalogue_sso"] = oauth.register(
+            "sso",
+            client_id=settings.oidc_client_id,
+            client_secret=settings.oidc_client_secret,
+            server_metadata_url=settings.oidc_discovery_url,
+            client_kwargs={"scope": settings.oidc_scope, "timeout": 10},
+        )
+    _limit_anonymous_use(app, settings)
+    # Order matters: the rate limit first, then CSRF, then "log in to change anything".
+    app.before_request(check_csrf)
+    app.before_request(require_login_for_changes)
+
     api = Api(app)
-    from catalogue.api import health, records, vocabularies
+    from catalogue.api import access, accounts, auth, health, records, vocabularies
     from catalogue.api import search as search_api
 
     api.register_blueprint(records.datasets_blp)
     api.register_blueprint(records.publications_blp)
+    api.register_blueprint(access.blp)
     api.register_blueprint(search_api.blp)
     api.register_blueprint(vocabularies.blp)
+    api.register_blueprint(accounts.blp)
     api.register_blueprint(health.blp)
+    app.register_blueprint(auth.blp)
     _register_error_handlers(app)
     app.teardown_appcontext(close_session)
-
-    @app.after_request
-    def _mark_dev_identity(response: Response) -> Response:
-        if g.get("dev_identity"):
-            response.headers["X-Dev-Identity"] = "development identity, not for production"
-        return response
 
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_ui_assets(filename: str) -> Response:
@@ -121,10 +144,30 @@ def create_app(settings: Settings | None = None) -> Flask:
                 "datasets": "/api/datasets",
                 "publications": "/api/publications",
                 "health": "/api/health",
+                "login": "/auth/login",
             }
         )
 
     return app
+
+
+def _limit_anonymous_use(app: Flask, settings: Settings) -> None:
+    """Anonymous callers are rate-limited per client address; signed-in callers are not."""
+
+    def signed_in() -> bool:
+        try:
+            return not current_identity().is_anonymous
+        except ServiceError:
+            return False  # a refused credential counts as anonymous use
+
+    Limiter(
+        get_remote_address,
+        app=app,
+        default_limits=[settings.anonymous_rate_limit],
+        default_limits_exempt_when=signed_in,
+        storage_uri=settings.rate_limit_storage,
+        headers_enabled=True,
+    )
 
 
 def _error(code: int, message: str, errors: Any = None) -> tuple[Response, int]:

@@ -30,6 +30,16 @@ def _as_bool(name: str, raw: str) -> bool:
     raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be true or false, not {raw!r}")
 
 
+_BOOLEANS = {"dev_login", "index_after_commit"}
+_INTEGERS = {
+    "max_content_length",
+    "page_size_max",
+    "session_hours",
+    "token_max_days",
+    "proxy_hops",
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     """The catalogue's configuration.  Field ``x`` is read from ``CATALOGUE_X``."""
@@ -47,9 +57,28 @@ class Settings:
     secret_key: str = field(default=_DEV_SECRET, repr=False)
     base_url: str = "http://127.0.0.1:5000"
     max_content_length: int = 1024 * 1024
-    dev_identity: bool | None = None
+    dev_login: bool | None = None
     index_after_commit: bool | None = None
     page_size_max: int = 100
+    # Single sign-on (OpenID Connect): the provider's discovery URL and this client's credentials.
+    oidc_discovery_url: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = field(default="", repr=False)
+    oidc_scope: str = "openid email profile"
+    # Roles from the provider's claims: ``claim value=role`` pairs, comma separated, read from
+    # the claim named by ``oidc_role_claim`` (a string or a list of strings, such as groups).
+    oidc_role_claim: str = "groups"
+    oidc_role_map: str = ""
+    # Every person who logs in is at least this (empty: nothing until a role is granted).
+    oidc_default_role: str = "researcher"
+    # Accept the provider's JWT access tokens whose audience is this (empty: not accepted).
+    oidc_api_audience: str = ""
+    session_hours: int = 8
+    token_max_days: int = 365
+    anonymous_rate_limit: str = "300 per minute"
+    rate_limit_storage: str = "memory://"
+    # How many reverse proxies in front of the app set X-Forwarded-For (for client addresses).
+    proxy_hops: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -59,9 +88,9 @@ class Settings:
             raw = environ.get(ENV_PREFIX + f.name.upper())
             if raw is None:
                 continue
-            if f.name in {"dev_identity", "index_after_commit"}:
+            if f.name in _BOOLEANS:
                 values[f.name] = _as_bool(f.name, raw)
-            elif f.name in {"max_content_length", "page_size_max"}:
+            elif f.name in _INTEGERS:
                 try:
                     values[f.name] = int(raw)
                 except ValueError as exc:
@@ -85,9 +114,29 @@ class Settings:
         return self.env == "production"
 
     @property
-    def dev_identity_enabled(self) -> bool:
-        """The development identity is on by default in development mode only."""
-        return (not self.is_production) if self.dev_identity is None else self.dev_identity
+    def dev_login_enabled(self) -> bool:
+        """The development login (pick a demo user) is on by default in development mode only."""
+        return (not self.is_production) if self.dev_login is None else self.dev_login
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_discovery_url)
+
+    @property
+    def role_map(self) -> dict[str, str]:
+        """``oidc_role_map`` parsed: claim value -> role."""
+        from catalogue.models.accounts import ROLES
+
+        mapping = {}
+        for pair in filter(None, (p.strip() for p in self.oidc_role_map.split(","))):
+            value, sep, role = pair.rpartition("=")
+            if not sep or not value.strip() or role.strip() not in ROLES:
+                raise ConfigError(
+                    "CATALOGUE_OIDC_ROLE_MAP must be 'claim value=role' pairs separated by "
+                    f"commas, with roles from {', '.join(ROLES)}; got {pair!r}"
+                )
+            mapping[value.strip()] = role.strip()
+        return mapping
 
     @property
     def index_after_commit_enabled(self) -> bool:
@@ -119,10 +168,20 @@ class Settings:
             raise ConfigError("CATALOGUE_ENV must be 'development' or 'production'")
         if self.max_content_length < 1024:
             raise ConfigError("CATALOGUE_MAX_CONTENT_LENGTH must be at least 1024 bytes")
+        self.role_map  # noqa: B018 - raises ConfigError when the mapping is malformed
+        if self.oidc_enabled and not (self.oidc_client_id and self.oidc_client_secret):
+            raise ConfigError(
+                "CATALOGUE_OIDC_CLIENT_ID and CATALOGUE_OIDC_CLIENT_SECRET are needed with "
+                "CATALOGUE_OIDC_DISCOVERY_URL"
+            )
         if self.is_production:
             problems = []
-            if self.dev_identity_enabled:
-                problems.append("CATALOGUE_DEV_IDENTITY must be off in production")
+            if self.dev_login_enabled:
+                problems.append("CATALOGUE_DEV_LOGIN must be off in production")
+            if not self.oidc_enabled:
+                problems.append("CATALOGUE_OIDC_DISCOVERY_URL must name the login provider")
+            if not self.base_url.startswith("https://"):
+                problems.append("CATALOGUE_BASE_URL must be an https:// address")
             if self.secret_key == _DEV_SECRET or len(self.secret_key) < 32:
                 problems.append("CATALOGUE_SECRET_KEY must be set to 32 or more random characters")
             if not self.database_url:

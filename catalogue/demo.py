@@ -14,8 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from catalogue.db import Database
-from catalogue.identity import dev_user_in
-from catalogue.permissions import Identity
+from catalogue.services.accounts import ensure_dev_users, identity_of
 from catalogue.services.records import RecordService, datasets, publications
 from schemas.records import DatasetSchema, PublicationSchema
 
@@ -407,12 +406,8 @@ def load_demo(
     schemas = {"dataset": DatasetSchema(), "publication": PublicationSchema()}
     services: dict[str, RecordService[Any]] = {"dataset": datasets, "publication": publications}
     with db.unit_of_work() as session:
-        owners = [
-            Identity(
-                user_id=dev_user_in(session, name).id, name=name, roles=frozenset({"researcher"})
-            )
-            for name in ("demo-researcher", "Anna de Vries", "Pieter Bakker", "Noor Visser")
-        ]
+        # The development login's people own the demo records, so each can find their own.
+        owners = [identity_of(session, user) for user in ensure_dev_users(session)]
     for start in range(0, len(plan), batch):
         with db.unit_of_work() as session:
             for kind, _ in plan[start : start + batch]:

@@ -15,7 +15,7 @@ from marshmallow import Schema
 from sqlalchemy.orm import Session
 
 from catalogue.models import Dataset, Publication, Record, SearchDocument
-from schemas.records import DatasetSchema, PublicationSchema
+from schemas.records import DatasetSchema, PublicationSchema, without_data_links
 
 SCHEMAS: dict[str, Schema] = {"dataset": DatasetSchema(), "publication": PublicationSchema()}
 
@@ -23,6 +23,10 @@ SCHEMAS: dict[str, Schema] = {"dataset": DatasetSchema(), "publication": Publica
 def render(record: Record) -> dict[str, Any]:
     """Filterable fields, and the record exactly as the API shows it (``record``)."""
     shown: dict[str, Any] = SCHEMAS[record.kind].dump(record)
+    if isinstance(record, Dataset) and record.access_right_id != "open":
+        # Search serves everyone the same document: links to data that is not open (yet)
+        # never enter the index.  Reading the record shows them to those with access.
+        shown = without_data_links(shown)
     journal = record.journal if isinstance(record, Publication) else None
     return {
         "id": record.id,

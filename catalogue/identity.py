@@ -1,67 +1,191 @@
-"""Who is calling.
+"""Who is calling: a login session, a personal access token, or the provider's access token.
 
-Until single sign-on arrives, the embedded development mode accepts a clearly marked
-development identity: a request header ``X-Dev-User: <name>``.  It is refused in production
-mode (the settings refuse to start with it), and every response to such a request says so in
-an ``X-Dev-Identity`` header.
+- ``Authorization: Bearer cat_...``: a personal access token (its scopes limit what it may do);
+- ``Authorization: Bearer <JWT>``: an access token from the login provider, accepted when
+  ``CATALOGUE_OIDC_API_AUDIENCE`` is set and the token is signed by the provider's published
+  keys, issued by it, for that audience, and names a person who has logged in before;
+- otherwise the signed session cookie set by the login (``catalogue.api.auth``).
+
+A refused credential is a 401 saying why, and a security event in the audit trail.
 """
 
 from __future__ import annotations
 
-import re
+import hmac
+import logging
+import secrets
+from typing import Any
 
-from flask import current_app, g, request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from flask import current_app, g, request, session
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 
-from catalogue.errors import NotAuthenticated
+from catalogue.api.context import db
+from catalogue.errors import Forbidden, NotAuthenticated
 from catalogue.models import User
 from catalogue.permissions import ANONYMOUS, Identity
+from catalogue.services.accounts import authenticate_token, identity_of, security_event
 
-DEV_HEADER = "X-Dev-User"
-_DEV_NAME = re.compile(r"^[A-Za-z0-9 ._-]{1,64}$")
+log = logging.getLogger(__name__)
+
+SESSION_USER = "uid"
+SESSION_CSRF = "csrf"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def current_identity() -> Identity:
-    """The caller's identity for this request (creating the development user on first use)."""
+    """The caller's identity for this request (worked out once, then kept on ``g``)."""
     cached: Identity | None = g.get("identity")
     if cached is not None:
         return cached
-    identity = ANONYMOUS
-    name = request.headers.get(DEV_HEADER)
-    if name is not None:
-        if not current_app.extensions["catalogue"].settings.dev_identity_enabled:
-            raise NotAuthenticated(f"The {DEV_HEADER} development identity is disabled here.")
-        if not _DEV_NAME.match(name):
-            raise NotAuthenticated(
-                f"{DEV_HEADER} must be 1-64 letters, digits, ' ', '.', '_', '-'."
-            )
-        user = _dev_user(name)
-        identity = Identity(user_id=user.id, name=user.name, roles=frozenset({"researcher"}))
-        g.dev_identity = True
+    header = request.headers.get("Authorization")
+    if header is not None:
+        identity = _from_bearer(header)
+        g.auth_via = "token"
+    else:
+        identity = _from_session()
+        g.auth_via = "session" if not identity.is_anonymous else None
     g.identity = identity
     return identity
 
 
-def _dev_user(name: str) -> User:
-    """The development user of that name, created in a transaction of its own."""
-    db = current_app.extensions["catalogue"].db
-    for _attempt in range(2):
-        try:
-            with db.unit_of_work() as session:
-                return dev_user_in(session, name)
-        except IntegrityError:
-            continue  # created by a concurrent first request: read it on the next attempt
-    raise RuntimeError("could not create the development user")
+def _from_bearer(header: str) -> Identity:
+    scheme, _, value = header.strip().partition(" ")
+    value = value.strip()
+    try:
+        if scheme.lower() != "bearer" or not value:
+            raise NotAuthenticated("Send 'Authorization: Bearer <token>'.")
+        if value.count(".") == 2:
+            return _from_provider_token(value)
+        with db().unit_of_work() as work:
+            user, token = authenticate_token(work, value)
+            return identity_of(work, user, token.scopes)
+    except NotAuthenticated as refusal:
+        _record_refusal(refusal.message)
+        raise
 
 
-def dev_user_in(session: Session, name: str) -> User:
-    """The development user of that name, created in ``session`` if new."""
-    subject = f"dev:{name}"
-    user = session.scalar(select(User).where(User.subject == subject))
-    if user is None:
-        user = User(subject=subject, name=name)
-        session.add(user)
-        session.flush()
-    return user
+def _record_refusal(reason: str) -> None:
+    """A failed token, in the audit trail, in a transaction of its own (never the token)."""
+    try:
+        with db().unit_of_work() as work:
+            security_event(
+                work, "token_refused", None, {"reason": reason, "ip": request.remote_addr}
+            )
+    except Exception:
+        log.warning("could not record a refused token", exc_info=True)
+
+
+def _from_provider_token(value: str) -> Identity:
+    state = current_app.extensions["catalogue"]
+    audience = state.settings.oidc_api_audience
+    client = current_app.extensions.get("catalogue_sso")
+    if not audience or client is None:
+        raise NotAuthenticated("This catalogue does not accept the provider's access tokens.")
+    try:
+        metadata = client.load_server_metadata()
+        keys = KeySet.import_key_set(client.fetch_jwk_set())
+        token = jwt.decode(value, keys)
+        jwt.JWTClaimsRegistry(
+            iss={"essential": True, "value": metadata["issuer"]},
+            aud={"essential": True, "value": audience},
+            sub={"essential": True},
+            exp={"essential": True},
+        ).validate(token.claims)
+    except JoseError as exc:
+        raise NotAuthenticated(f"The access token is not valid here: {exc.error}.") from exc
+    except ValueError as exc:
+        raise NotAuthenticated("The access token is malformed.") from exc
+    claims: dict[str, Any] = token.claims
+    subject = f"{metadata['issuer']}|{claims['sub']}"
+    from sqlalchemy import select
+
+    with db().unit_of_work() as work:
+        user = work.scalar(select(User).where(User.subject == subject))
+        if user is None or not user.active:
+            raise NotAuthenticated("Log in to the catalogue once before using its API.")
+        granted = set(str(claims.get("scope", "")).split())
+        scopes = {"read"} | ({"write"} if "write" in granted else set())
+        return identity_of(work, user, scopes)
+
+
+def _from_session() -> Identity:
+    user_id = session.get(SESSION_USER)
+    if not isinstance(user_id, int):
+        return ANONYMOUS
+    with db().unit_of_work() as work:
+        user = work.get(User, user_id)
+        if user is None or not user.active:
+            session.clear()
+            return ANONYMOUS
+        return identity_of(work, user)
+
+
+# -- sessions and CSRF -------------------------------------------------------------------------
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in: a fresh session (no fixation), with its own CSRF token."""
+    session.clear()
+    session.permanent = True
+    session[SESSION_USER] = user.id
+    session[SESSION_CSRF] = secrets.token_urlsafe(32)
+    g.pop("identity", None)
+
+
+def csrf_token() -> str:
+    """This browser session's CSRF token (created for anonymous sessions too: login forms)."""
+    token = session.get(SESSION_CSRF)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session[SESSION_CSRF] = token
+    return token
+
+
+def check_csrf() -> None:
+    """Unsafe requests carried by the session cookie must prove they come from our pages.
+
+    Bearer tokens are exempt: a browser never attaches them on its own.
+    """
+    if request.method not in UNSAFE_METHODS or "Authorization" in request.headers:
+        return
+    if SESSION_USER not in session and not request.path.startswith("/auth/"):
+        return  # no ambient credential to abuse; the request will be refused as anonymous
+    expected = session.get(SESSION_CSRF)
+    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
+    if not isinstance(expected, str) or not sent or not hmac.compare_digest(expected, sent):
+        raise Forbidden(
+            f"Missing or wrong CSRF token: send the {CSRF_HEADER} header (from GET /auth/session) "
+            "or submit the form from the catalogue's own page."
+        )
+
+
+def require_login_for_changes() -> None:
+    """Nothing is writable without logging in; a token also needs the write scope."""
+    if request.method not in UNSAFE_METHODS or not request.path.startswith("/api/"):
+        return
+    if request.routing_exception is not None:
+        return  # no such route or method: answer 404 or 405, not "log in"
+    identity = current_identity()
+    if identity.is_anonymous:
+        raise NotAuthenticated("Log in, or send a personal access token, to change anything.")
+    if not identity.allows("write"):
+        raise Forbidden(
+            f"This token has the scopes {', '.join(sorted(identity.scopes))}; "
+            "changes need the write scope."
+        )
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only local paths may be the target of a login redirect (no open redirects)."""
+    return (
+        bool(target)
+        and target is not None
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and all(ord(ch) > 31 for ch in target)
+    )

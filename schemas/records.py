@@ -48,7 +48,7 @@ _VOCAB_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 http_url = validate.URL(schemes={"http", "https"}, require_tld=False)
 
 
-def _non_blank(max_length: int) -> validate.Validator:
+def non_blank(max_length: int) -> validate.Validator:
     return validate.And(
         validate.Length(min=1, max=max_length),
         validate.Regexp(r"\S", error="Must not be blank."),
@@ -130,14 +130,14 @@ class PlausibleDate(fields.Date):
 
 
 class AffiliationSchema(StrictSchema):
-    name = fields.String(required=True, validate=_non_blank(255))
+    name = fields.String(required=True, validate=non_blank(255))
     ror = ROR(allow_none=True, metadata={"description": "ROR id, e.g. https://ror.org/05xvt9f17"})
 
 
 class CreatorSchema(StrictSchema):
     name = fields.String(
         required=True,
-        validate=_non_blank(255),
+        validate=non_blank(255),
         metadata={"description": "Full name as cited, 'Family, Given' for people"},
     )
     given_name = fields.String(allow_none=True, validate=validate.Length(max=255))
@@ -153,7 +153,7 @@ class ContributorSchema(CreatorSchema):
 
 
 class RelatedIdentifierSchema(StrictSchema):
-    identifier = fields.String(required=True, validate=_non_blank(2000))
+    identifier = fields.String(required=True, validate=non_blank(2000))
     scheme = fields.String(
         validate=validate.OneOf(tuple(identifiers.RELATED_SCHEMES)),
         metadata={"description": "Detected from the identifier when omitted"},
@@ -180,7 +180,7 @@ class RelatedIdentifierSchema(StrictSchema):
 
 
 class FundingSchema(StrictSchema):
-    funder_name = fields.String(required=True, validate=_non_blank(500))
+    funder_name = fields.String(required=True, validate=non_blank(500))
     funder_identifier = fields.String(
         allow_none=True,
         metadata={"description": "ROR id or Crossref Funder ID (a DOI under 10.13039)"},
@@ -248,6 +248,25 @@ class DistributionSchema(StrictSchema):
             )
 
 
+class DataAccessSchema(Schema):
+    """Whether the caller sees the links to the data, and if not, how to ask."""
+
+    links_shown = fields.Boolean()
+    reason = fields.String(
+        metadata={"description": "open, embargo ended, editor, granted; or why not"}
+    )
+    request_access = fields.String(allow_none=True, metadata={"description": "Where to ask"})
+
+
+def without_data_links(shown: dict[str, Any]) -> dict[str, Any]:
+    """A dumped dataset with the access and download URLs of its distributions removed."""
+    distributions = [
+        {**item, "access_url": None, "download_url": None}
+        for item in shown.get("distributions") or []
+    ]
+    return {**shown, "distributions": distributions}
+
+
 class ContactPointSchema(StrictSchema):
     name = fields.String(allow_none=True, validate=validate.Length(max=255))
     email = fields.Email(required=True)
@@ -265,7 +284,7 @@ class PeriodSchema(StrictSchema):
 
 
 class JournalSchema(StrictSchema):
-    title = fields.String(required=True, validate=_non_blank(1000))
+    title = fields.String(required=True, validate=non_blank(1000))
     issn = ISSN(allow_none=True)
     eissn = ISSN(allow_none=True)
     publisher = fields.String(allow_none=True, validate=validate.Length(max=500))
@@ -311,7 +330,7 @@ class RecordSchema(StrictSchema):
     )
 
     doi = DOI(allow_none=True, metadata={"description": "DOI, stored lower case without resolver"})
-    title = fields.String(required=True, validate=_non_blank(1000))
+    title = fields.String(required=True, validate=non_blank(1000))
     description = fields.String(allow_none=True, validate=validate.Length(max=20000))
     creators = fields.List(
         fields.Nested(CreatorSchema), load_default=list, validate=validate.Length(max=500)
@@ -332,7 +351,7 @@ class RecordSchema(StrictSchema):
     )
     license_url = fields.Method("_license_url", dump_only=True)
     keywords = fields.List(
-        fields.String(validate=_non_blank(200)), load_default=list, validate=validate.Length(max=50)
+        fields.String(validate=non_blank(200)), load_default=list, validate=validate.Length(max=50)
     )
     themes = fields.List(
         fields.String(validate=validate.Regexp(_VOCAB_ID, error="Not a theme id.")),
@@ -394,8 +413,15 @@ class DatasetSchema(RecordSchema):
     access_right_uri = fields.Method("_access_right_uri", dump_only=True)
     embargo_until = fields.Date(allow_none=True)
     distributions = fields.List(
-        fields.Nested(DistributionSchema), load_default=list, validate=validate.Length(max=200)
+        fields.Nested(DistributionSchema),
+        load_default=list,
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "Where the data is. Links of restricted, metadata-only and still "
+            "embargoed data are null for callers without access (see data_access)."
+        },
     )
+    data_access = fields.Nested(DataAccessSchema, dump_only=True)
     contact_point = fields.Nested(ContactPointSchema, allow_none=True)
     temporal_coverage = fields.Nested(PeriodSchema, allow_none=True)
     spatial_coverage = fields.String(allow_none=True, validate=validate.Length(max=1000))
@@ -454,7 +480,7 @@ class PublicationSchema(RecordSchema):
 
 
 class WithdrawSchema(StrictSchema):
-    reason = fields.String(required=True, validate=_non_blank(2000))
+    reason = fields.String(required=True, validate=non_blank(2000))
 
 
 class AuditEventSchema(Schema):

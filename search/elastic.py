@@ -254,6 +254,8 @@ def _visibility_filter(visibility: Visibility) -> dict[str, Any]:
         should.append({"term": {"owner_id": visibility.owner_id}})
     if visibility.all_drafts_of:
         should.append({"terms": {"kind": sorted(visibility.all_drafts_of)}})
+    if visibility.concepts:
+        should.append({"terms": {"concept_id": sorted(visibility.concepts)}})
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 

@@ -291,6 +291,11 @@ class EmbeddedBackend:
             kinds = sorted(visibility.all_drafts_of)
             seen.append(f"d.kind IN ({','.join('?' * len(kinds))})")
             params.extend(kinds)
+        if visibility.concepts:
+            concepts = sorted(visibility.concepts)
+            marks = ",".join("?" * len(concepts))
+            seen.append(f"json_extract(d.record, '$.concept_id') IN ({marks})")
+            params.extend(concepts)
         clauses.append("(" + " OR ".join(seen) + ")")
         clauses.append(f"d.status IN ({','.join('?' * len(request.statuses))})")
         params.extend(request.statuses)

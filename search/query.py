@@ -40,6 +40,8 @@ class Visibility:
 
     owner_id: str | None = None
     all_drafts_of: frozenset[str] = frozenset()
+    # Works (concept ids) whose drafts the caller co-edits.
+    concepts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Response, url_for
@@ -12,9 +14,12 @@ from marshmallow import Schema
 from catalogue.api.context import etag_headers, reader, require_if_match, transaction
 from catalogue.api.search import backend, render
 from catalogue.identity import current_identity
-from catalogue.models import Record
+from catalogue.models import Dataset, Distribution, Record
+from catalogue.permissions import data_access
+from catalogue.services import access
 from catalogue.services.records import RecordService, datasets, publications
 from catalogue.services.search import search_records
+from schemas.accounts import EditorAddSchema, EditorSchema
 from schemas.records import (
     AuditEventSchema,
     DatasetSchema,
@@ -25,7 +30,8 @@ from schemas.search import SearchArgsSchema, SearchPageSchema
 
 
 class _Shown:
-    """A record with the links the API adds; everything else reads through to the record."""
+    """A record as this caller sees it: with the API's links, and without links to data the
+    caller may not use; everything else reads through to the record."""
 
     def __init__(self, record: Record, endpoint: str) -> None:
         self._record = record
@@ -36,6 +42,31 @@ class _Shown:
             "history": url_for(f"{endpoint}.History", record_id=rid, _external=True),
             "publish": url_for(f"{endpoint}.Publish", record_id=rid, _external=True),
             "withdraw": url_for(f"{endpoint}.Withdraw", record_id=rid, _external=True),
+            "editors": url_for(f"{endpoint}.Editors", record_id=rid, _external=True),
+        }
+        if isinstance(record, Dataset):
+            self._hide_data_unless_allowed(record)
+
+    def _hide_data_unless_allowed(self, dataset: Dataset) -> None:
+        reason = data_access(current_identity(), dataset, date.today())
+        request_url = None
+        if reason is None:
+            self.distributions = [
+                SimpleNamespace(
+                    **{c.key: getattr(item, c.key) for c in Distribution.__table__.columns},
+                )
+                for item in dataset.distributions
+            ]
+            for item in self.distributions:
+                item.access_url = item.download_url = None
+            if dataset.access_right_id != "metadata-only" and dataset.status == "published":
+                request_url = url_for(
+                    "access.DatasetRequests", record_id=dataset.id, _external=True
+                )
+        self.data_access = {
+            "links_shown": reason is not None,
+            "reason": reason or dataset.access_right_id,
+            "request_access": request_url,
         }
 
     def __getattr__(self, name: str) -> Any:
@@ -166,6 +197,38 @@ def record_blueprint(
             with transaction() as session:
                 record = service.withdraw(session, identity, record_id, data["reason"], expected)
                 return shown(record), 200, etag_headers(record)
+
+    @blp.route("/<record_id>/editors", endpoint="Editors")
+    class Editors(MethodView):
+        @blp.response(200, EditorSchema(many=True))
+        def get(self, record_id: str) -> Any:
+            """The co-editors of this work (they may edit every version, as the owner may)."""
+            identity = current_identity()
+            with reader() as session:
+                return access.editors(session, identity, service.read(session, identity, record_id))
+
+        @blp.arguments(EditorAddSchema)
+        @blp.response(201, EditorSchema)
+        @blp.alt_response(409, description="Already an editor")
+        def post(self, data: dict[str, Any], record_id: str) -> Any:
+            """Add a co-editor, named by the email or ORCID iD they log in with (owner only)."""
+            identity = current_identity()
+            with transaction() as session:
+                record = service.read(session, identity, record_id)
+                return access.add_editor(
+                    session, identity, record, data.get("email"), data.get("orcid")
+                )
+
+    @blp.route("/<record_id>/editors/<int:user_id>", endpoint="Editor")
+    class Editor(MethodView):
+        @blp.response(204)
+        def delete(self, record_id: str, user_id: int) -> Response:
+            """Remove a co-editor (owner only)."""
+            identity = current_identity()
+            with transaction() as session:
+                record = service.read(session, identity, record_id)
+                access.remove_editor(session, identity, record, user_id)
+            return Response(status=204)
 
     @blp.route("/<record_id>/history", endpoint="History")
     class History(MethodView):

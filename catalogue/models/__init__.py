@@ -1,5 +1,15 @@
 """The relational model: PostgreSQL (or SQLite when embedded) is the source of truth."""
 
+from catalogue.models.accounts import (
+    REQUEST_STATUSES,
+    ROLES,
+    SCOPES,
+    AccessRequest,
+    ApiToken,
+    RecordEditor,
+    User,
+    UserRole,
+)
 from catalogue.models.base import Base, utcnow
 from catalogue.models.outbox import OutboxEntry, SearchDocument
 from catalogue.models.records import (
@@ -14,7 +24,6 @@ from catalogue.models.records import (
     Publication,
     Record,
     RelatedIdentifier,
-    User,
 )
 from catalogue.models.vocabularies import AccessRight, Department, Licence, ResourceType, Theme
 
@@ -34,8 +43,13 @@ def data_tables() -> list[str]:
 
 __all__ = [
     "KINDS",
+    "REQUEST_STATUSES",
+    "ROLES",
+    "SCOPES",
     "STATUSES",
+    "AccessRequest",
     "AccessRight",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "Creator",
@@ -48,11 +62,13 @@ __all__ = [
     "OutboxEntry",
     "Publication",
     "Record",
+    "RecordEditor",
     "RelatedIdentifier",
     "ResourceType",
     "SearchDocument",
     "Theme",
     "User",
+    "UserRole",
     "data_tables",
     "utcnow",
 ]

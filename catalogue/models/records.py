@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalogue.models.accounts import User
 from catalogue.models.base import Base, UTCDateTime, new_record_id, utcnow
 from catalogue.models.vocabularies import Department, Theme
 
@@ -48,19 +49,6 @@ record_departments = Table(
     Column("record_id", ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
     Column("department_id", ForeignKey("departments.id"), primary_key=True, index=True),
 )
-
-
-class User(Base):
-    """A person known to the catalogue (owner of records, actor in the audit trail)."""
-
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subject: Mapped[str] = mapped_column(String(255), unique=True)
-    name: Mapped[str] = mapped_column(String(255))
-    email: Mapped[str | None] = mapped_column(String(255))
-    orcid: Mapped[str | None] = mapped_column(String(19))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Journal(Base):

@@ -9,7 +9,7 @@ of work does, so a failure anywhere leaves nothing half-saved.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from marshmallow import Schema
@@ -123,7 +123,7 @@ class RecordService(Generic[R]):
 
     def history(self, session: Session, identity: Identity, record_id: str) -> list[AuditEvent]:
         record = self.read(session, identity, record_id)
-        if not permissions.can_edit(identity, record):
+        if not permissions.can_see_history(identity, record):
             raise Forbidden("Only the record's editors and curators may see its history.")
         rows = session.scalars(
             select(AuditEvent)
@@ -157,11 +157,21 @@ class RecordService(Generic[R]):
         data: dict[str, Any],
         if_match: int | None,
     ) -> R:
-        record = self._editable(session, identity, record_id, if_match)
+        record = self._editable(
+            session, identity, record_id, if_match, allowed=permissions.can_edit_open_access
+        )
         if record.status == "withdrawn":
             raise Conflict("A withdrawn record cannot be edited.")
         before = self.editable_fields(record)
         self._apply(session, record, data)
+        if not permissions.can_edit(identity, record):
+            after = self.editable_fields(record)
+            changed = {key for key in set(before) | set(after) if before.get(key) != after.get(key)}
+            if outside := changed - permissions.OPEN_ACCESS_FIELDS:
+                raise Forbidden(
+                    "Librarians change only the Open Access fields of other people's "
+                    f"publications, not: {', '.join(sorted(outside))}."
+                )
         self._flush(session)
         self._audit(session, identity, record, "update", before, self.editable_fields(record))
         return record
@@ -267,12 +277,17 @@ class RecordService(Generic[R]):
     # -- helpers -------------------------------------------------------------------------
 
     def _editable(
-        self, session: Session, identity: Identity, record_id: str, if_match: int | None
+        self,
+        session: Session,
+        identity: Identity,
+        record_id: str,
+        if_match: int | None,
+        allowed: Callable[[Identity, Record], bool] = permissions.can_edit,
     ) -> R:
         if identity.is_anonymous:
             raise NotAuthenticated("Log in to change records.")
         record = self.read(session, identity, record_id)
-        if not permissions.can_edit(identity, record):
+        if not allowed(identity, record):
             raise Forbidden("You may not change this record.")
         if if_match is not None and if_match != record.revision:
             raise PreconditionFailed(

@@ -6,6 +6,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,8 @@ from sqlalchemy import text
 
 from catalogue import create_app, migrate
 from catalogue.config import Settings
-from catalogue.models import data_tables
+from catalogue.models import data_tables, utcnow
+from catalogue.services.accounts import ensure_user, identity_of, issue_token
 from catalogue.services.vocabularies import sync_vocabularies
 from tests.conftest import service_url
 
@@ -44,6 +46,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         # Keeps the embedded search index (used when no Elasticsearch URL is given) out of the repo.
         "data_dir": tempfile.mkdtemp(prefix="catalogue-test-"),
         "base_url": "http://catalogue.test",
+        # Rate limits have their own test; elsewhere they would only make tests flaky.
+        "anonymous_rate_limit": "100000 per minute",
         **overrides,
     }
     return Settings(**values).validated()
@@ -64,13 +68,16 @@ def app(pg_url: str, es_url: str, index_prefix: str) -> Iterator[Flask]:
     migrate.upgrade(state.db.engine)
     with state.db.unit_of_work() as session:
         sync_vocabularies(session)
+    _CURRENT_APP.append(application)
     yield application
+    _CURRENT_APP.remove(application)
     state.db.dispose()
 
 
 @pytest.fixture(autouse=True)
 def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
+    _CALLERS.clear()
     if "app" in request.fixturenames:
         state = request.getfixturevalue("app").extensions["catalogue"]
         with state.db.engine.begin() as connection:
@@ -86,9 +93,37 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def as_user(name: str, **headers: str) -> dict[str, str]:
-    """Request headers for the development identity ``name``."""
-    return {"X-Dev-User": name, **headers}
+# The app the current test runs against, and the tokens issued to its callers in this test.
+_CURRENT_APP: list[Flask] = []
+_CALLERS: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def as_user(name: str, *roles: str, **headers: str) -> dict[str, str]:
+    """Request headers acting as ``name``: a researcher with ``roles`` besides.
+
+    A real personal access token (scopes read and write, and admin for administrators) of a
+    real user, made on first use in each test.
+    """
+    key = (name, tuple(sorted(roles)))
+    if key not in _CALLERS:
+        _CALLERS[key] = issue_test_token(_CURRENT_APP[-1], name, ("researcher", *roles))
+    return {"Authorization": f"Bearer {_CALLERS[key]}", **headers}
+
+
+def issue_test_token(
+    app: Flask, name: str, roles: tuple[str, ...], scopes: tuple[str, ...] | None = None
+) -> str:
+    """A token for user ``name`` (created with ``roles`` if new)."""
+    if scopes is None:
+        scopes = ("read", "write", "admin") if "administrator" in roles else ("read", "write")
+    state = app.extensions["catalogue"]
+    with state.db.unit_of_work() as session:
+        user = ensure_user(session, f"test|{name}", name, roles, email=f"{name}@example.org")
+        identity = identity_of(session, user)
+        _token, secret = issue_token(
+            session, identity, f"test {name}", scopes, utcnow() + timedelta(days=1)
+        )
+    return secret
 
 
 def minimal_dataset(**overrides: Any) -> dict[str, Any]:

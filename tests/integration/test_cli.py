@@ -36,7 +36,7 @@ def test_db_upgrade_builds_an_empty_catalogue(data_dir: Path) -> None:
     assert "17 themes" in result.output
     assert (data_dir / "catalogue.sqlite").exists()
     current = CliRunner().invoke(main, ["db", "current"])
-    assert current.output.strip() == "0003"
+    assert current.output.strip() == "0004"
 
 
 def _titles(data_dir: Path) -> list[str]:

@@ -19,13 +19,12 @@ from catalogue.app import CatalogueState
 from catalogue.indexing import Indexer
 from catalogue.models import OutboxEntry
 from catalogue.permissions import Identity
+from catalogue.services.accounts import ensure_user, identity_of
 from catalogue.services.records import datasets
 from schemas.records import DatasetSchema
 from search.elastic import ElasticBackend
 from search.query import Action, BulkReport, IndexAction
 from tests.integration.conftest import as_user, make_settings, minimal_dataset
-
-ANNA = as_user("anna")
 
 
 def state_of(app: Flask) -> CatalogueState:
@@ -62,21 +61,19 @@ def register(state: CatalogueState, n: int, owner: Identity, publish: bool = Tru
 
 
 @pytest.fixture()
-def researcher(client: FlaskClient, app: Flask) -> Identity:
-    client.get("/api/datasets", headers=ANNA)  # creates the development user
-    with state_of(app).db.reader() as session:
-        user_id = session.execute(text("SELECT id FROM users WHERE subject = 'dev:anna'")).scalar()
-    return Identity(user_id=user_id, name="anna", roles=frozenset({"researcher"}))
+def researcher(app: Flask) -> Identity:
+    with state_of(app).db.unit_of_work() as session:
+        return identity_of(session, ensure_user(session, "test|anna", "anna", ["researcher"]))
 
 
 def test_a_change_is_indexed_at_its_revision_before_the_answer(
     app: Flask, client: FlaskClient
 ) -> None:
-    created = client.post("/api/datasets", json=minimal_dataset(), headers=ANNA).json
+    created = client.post("/api/datasets", json=minimal_dataset(), headers=as_user("anna")).json
     edited = client.put(
         f"/api/datasets/{created['id']}",
         json=minimal_dataset(title="Edited"),
-        headers={**ANNA, "If-Match": '"1"'},
+        headers={**as_user("anna"), "If-Match": '"1"'},
     ).json
 
     state = state_of(app)
@@ -88,8 +85,8 @@ def test_a_change_is_indexed_at_its_revision_before_the_answer(
 
 
 def test_discarded_draft_leaves_the_index(app: Flask, client: FlaskClient) -> None:
-    created = client.post("/api/datasets", json=minimal_dataset(), headers=ANNA).json
-    client.delete(f"/api/datasets/{created['id']}", headers={**ANNA, "If-Match": '"1"'})
+    created = client.post("/api/datasets", json=minimal_dataset(), headers=as_user("anna")).json
+    client.delete(f"/api/datasets/{created['id']}", headers={**as_user("anna"), "If-Match": '"1"'})
 
     assert index_versions(state_of(app)) == {}
 
@@ -246,7 +243,7 @@ def test_search_outage_in_a_burst_of_writes_loses_nothing(
             if i == 10:
                 proxy.stop()  # the node vanishes in the middle of the burst
             response = client.post(
-                "/api/datasets", json=minimal_dataset(title=f"B {i}"), headers=ANNA
+                "/api/datasets", json=minimal_dataset(title=f"B {i}"), headers=as_user("anna")
             )
             statuses.append(response.status_code)
         assert statuses == [201] * 30

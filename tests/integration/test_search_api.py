@@ -10,14 +10,13 @@ from flask.testing import FlaskClient
 from catalogue import create_app
 from tests.integration.conftest import as_user, make_settings, minimal_dataset, minimal_publication
 
-ANNA = as_user("anna")
-BRAM = as_user("bram")
-
 
 def publish_dataset(client: FlaskClient, **fields: Any) -> dict[str, Any]:
-    created = client.post("/api/datasets", json=minimal_dataset(**fields), headers=ANNA).json
+    created = client.post(
+        "/api/datasets", json=minimal_dataset(**fields), headers=as_user("anna")
+    ).json
     published = client.post(
-        f"/api/datasets/{created['id']}/publish", headers={**ANNA, "If-Match": '"1"'}
+        f"/api/datasets/{created['id']}/publish", headers={**as_user("anna"), "If-Match": '"1"'}
     )
     assert published.status_code == 200, published.json
     body: dict[str, Any] = published.json
@@ -49,10 +48,10 @@ def test_drafts_leak_nowhere(client: FlaskClient) -> None:
     client.post(
         "/api/datasets",
         json=minimal_dataset(title="Secret migraine draft", themes=["cancer"]),
-        headers=ANNA,
+        headers=as_user("anna"),
     )
 
-    for caller in ({}, BRAM):
+    for caller in ({}, as_user("bram")):
         search = client.get("/api/search?q=secret", headers=caller).json
         assert search["total"] == 0
         listing = client.get("/api/datasets?status=draft", headers=caller).json
@@ -62,15 +61,15 @@ def test_drafts_leak_nowhere(client: FlaskClient) -> None:
         suggestions = client.get("/api/search/suggest?q=secr", headers=caller).json
         assert suggestions["suggestions"] == []
 
-    mine = client.get("/api/search?status=draft", headers=ANNA).json
+    mine = client.get("/api/search?status=draft", headers=as_user("anna")).json
     assert [hit["title"] for hit in mine["hits"]] == ["Secret migraine draft"]
-    assert client.get("/api/datasets?owner=me", headers=ANNA).json["total"] == 2
+    assert client.get("/api/datasets?owner=me", headers=as_user("anna")).json["total"] == 2
 
 
 def test_facets_are_labelled_and_filter(client: FlaskClient) -> None:
     publish_dataset(client, title="Brain atlas", themes=["neuroscience"])
     publish_dataset(client, title="Heart atlas", themes=["cardiovascular", "biomedical-imaging"])
-    client.post("/api/publications", json=minimal_publication(), headers=ANNA)
+    client.post("/api/publications", json=minimal_publication(), headers=as_user("anna"))
 
     result = client.get("/api/search?theme=cardiovascular").json
 
@@ -86,10 +85,11 @@ def test_facets_are_labelled_and_filter(client: FlaskClient) -> None:
 def test_listings_search_within_their_kind(client: FlaskClient) -> None:
     publish_dataset(client, title="Migraine diaries")
     publication = client.post(
-        "/api/publications", json=minimal_publication(title="Migraine"), headers=ANNA
+        "/api/publications", json=minimal_publication(title="Migraine"), headers=as_user("anna")
     ).json
     client.post(
-        f"/api/publications/{publication['id']}/publish", headers={**ANNA, "If-Match": '"1"'}
+        f"/api/publications/{publication['id']}/publish",
+        headers={**as_user("anna"), "If-Match": '"1"'},
     )
 
     assert client.get("/api/search?q=migraine").json["total"] == 2

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from catalogue.cli import main
-from catalogue.permissions import Identity
+from catalogue.services.accounts import ensure_user, identity_of
 from catalogue.services.records import datasets
 from schemas.records import DatasetSchema
 from tests.integration.conftest import minimal_dataset
@@ -25,9 +25,7 @@ def operator_env(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_worker_status_verify_and_reindex(app: Flask, operator_env: None) -> None:
     state = app.extensions["catalogue"]
     with state.db.unit_of_work() as session:
-        from catalogue.identity import dev_user_in
-
-        owner = Identity(user_id=dev_user_in(session, "op").id, name="op")
+        owner = identity_of(session, ensure_user(session, "test|op", "op", ["researcher"]))
         for i in range(3):
             datasets.create(session, owner, DatasetSchema().load(minimal_dataset(title=f"R{i}")))
     runner = CliRunner()

@@ -10,6 +10,10 @@ SAFE_PRODUCTION = {
     "CATALOGUE_ENV": "production",
     "CATALOGUE_SECRET_KEY": "x" * 40,
     "CATALOGUE_DATABASE_URL": "postgresql+psycopg://catalogue@db/catalogue",
+    "CATALOGUE_BASE_URL": "https://data.example.org",
+    "CATALOGUE_OIDC_DISCOVERY_URL": "https://sso.example.org/.well-known/openid-configuration",
+    "CATALOGUE_OIDC_CLIENT_ID": "catalogue",
+    "CATALOGUE_OIDC_CLIENT_SECRET": "s" * 40,
 }
 
 
@@ -17,22 +21,24 @@ def test_embedded_defaults() -> None:
     settings = Settings.from_env({})
     assert settings.is_sqlite
     assert settings.effective_database_url.endswith("var/catalogue.sqlite")
-    assert settings.dev_identity_enabled
+    assert settings.dev_login_enabled
     assert not settings.elasticsearch_url
 
 
 def test_safe_production_settings_start() -> None:
     settings = Settings.from_env(SAFE_PRODUCTION)
     assert settings.is_production
-    assert not settings.dev_identity_enabled
+    assert not settings.dev_login_enabled
 
 
 @pytest.mark.parametrize(
     ("change", "named"),
     [
-        ({"CATALOGUE_DEV_IDENTITY": "true"}, "CATALOGUE_DEV_IDENTITY"),
+        ({"CATALOGUE_DEV_LOGIN": "true"}, "CATALOGUE_DEV_LOGIN"),
         ({"CATALOGUE_SECRET_KEY": "short"}, "CATALOGUE_SECRET_KEY"),
         ({"CATALOGUE_DATABASE_URL": ""}, "CATALOGUE_DATABASE_URL"),
+        ({"CATALOGUE_OIDC_DISCOVERY_URL": ""}, "CATALOGUE_OIDC_DISCOVERY_URL"),
+        ({"CATALOGUE_BASE_URL": "http://data.example.org"}, "CATALOGUE_BASE_URL"),
     ],
 )
 def test_production_refuses_unsafe_settings(change: dict[str, str], named: str) -> None:
@@ -43,9 +49,11 @@ def test_production_refuses_unsafe_settings(change: dict[str, str], named: str) 
 @pytest.mark.parametrize(
     ("environ", "named"),
     [
-        ({"CATALOGUE_DEV_IDENTITY": "maybe"}, "CATALOGUE_DEV_IDENTITY"),
+        ({"CATALOGUE_DEV_LOGIN": "maybe"}, "CATALOGUE_DEV_LOGIN"),
         ({"CATALOGUE_MAX_CONTENT_LENGTH": "lots"}, "CATALOGUE_MAX_CONTENT_LENGTH"),
         ({"CATALOGUE_ENV": "staging"}, "CATALOGUE_ENV"),
+        ({"CATALOGUE_OIDC_ROLE_MAP": "staff=janitor"}, "CATALOGUE_OIDC_ROLE_MAP"),
+        ({"CATALOGUE_OIDC_DISCOVERY_URL": "https://sso.example.org"}, "CATALOGUE_OIDC_CLIENT_ID"),
     ],
 )
 def test_malformed_settings_name_the_variable(environ: dict[str, str], named: str) -> None:
@@ -62,3 +70,11 @@ def test_secrets_stay_out_of_repr() -> None:
     settings = Settings.from_env({**SAFE_PRODUCTION, "CATALOGUE_ELASTICSEARCH_PASSWORD": "hunter2"})
     assert "hunter2" not in repr(settings)
     assert "x" * 40 not in repr(settings)
+    assert "s" * 40 not in repr(settings)
+
+
+def test_role_map_is_parsed() -> None:
+    settings = Settings.from_env(
+        {"CATALOGUE_OIDC_ROLE_MAP": "cn=library=librarian, stewards=data_steward"}
+    )
+    assert settings.role_map == {"cn=library": "librarian", "stewards": "data_steward"}

@@ -1,0 +1,199 @@
+"""Login and logout in the browser: OpenID Connect through authlib, and a development login.
+
+- ``GET /auth/login?next=/path`` sends the browser to the provider (state and nonce kept in
+  the signed session cookie); ``GET /auth/callback`` checks them, validates the ID token
+  (signature from the provider's published keys, issuer, audience, expiry, nonce), creates or
+  refreshes the user and starts a fresh session, then goes back to ``next`` (local paths only).
+- ``POST /auth/logout`` ends the session, and the provider's too when it offers RP-initiated
+  logout.
+- ``GET /auth/session`` tells a page who is logged in and gives it the CSRF token.
+- ``GET/POST /auth/dev-login`` (development mode only) lets a newcomer log in as a demo
+  researcher, librarian, data steward or administrator.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from authlib.common.errors import AuthlibBaseError
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template_string,
+    request,
+    session,
+)
+from joserfc.errors import JoseError
+
+from catalogue.api.context import db
+from catalogue.errors import Forbidden, NotFound, ServiceUnavailable
+from catalogue.identity import csrf_token, current_identity, is_safe_next, start_session
+from catalogue.models import User
+from catalogue.services.accounts import ensure_dev_users, security_event, user_from_claims
+
+log = logging.getLogger(__name__)
+blp = Blueprint("auth", __name__, url_prefix="/auth")
+
+_NEXT = "login_next"
+_ID_TOKEN = "id_token"
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto">
+<h1>{{ title }}</h1>
+{% if message %}<p role="alert">{{ message }}</p>{% endif %}
+{% if users %}
+<p>Development mode: pick a demo person to act as. Production refuses to start with this on.</p>
+<form method="post" action="/auth/dev-login">
+  <input type="hidden" name="csrf_token" value="{{ csrf }}">
+  <input type="hidden" name="next" value="{{ next }}">
+  {% for user in users %}
+  <p><label><input type="radio" name="user" value="{{ user.id }}"
+     {% if loop.first %}checked{% endif %}> {{ user.name }}</label></p>
+  {% endfor %}
+  <button type="submit">Log in</button>
+</form>
+{% endif %}
+<p><a href="/">Back to the catalogue</a></p>
+</body></html>"""
+
+
+def _settings() -> Any:
+    return current_app.extensions["catalogue"].settings
+
+
+def _sso() -> Any:
+    return current_app.extensions.get("catalogue_sso")
+
+
+def _page(title: str, message: str = "", status: int = 200, **extra: Any) -> tuple[str, int]:
+    return render_template_string(_PAGE, title=title, message=message, **extra), status
+
+
+def _next_from(value: str | None) -> str:
+    return value if value is not None and is_safe_next(value) else "/"
+
+
+@blp.get("/login")
+def login() -> Any:
+    target = _next_from(request.args.get("next"))
+    client = _sso()
+    if client is None:
+        if _settings().dev_login_enabled:
+            return redirect("/auth/dev-login?" + urlencode({"next": target}))
+        raise ServiceUnavailable("Login is not configured (CATALOGUE_OIDC_DISCOVERY_URL).")
+    session[_NEXT] = target
+    return client.authorize_redirect(_settings().base_url.rstrip("/") + "/auth/callback")
+
+
+@blp.get("/callback")
+def callback() -> Any:
+    client = _sso()
+    if client is None:
+        raise NotFound("Login is not configured.")
+    target = _next_from(session.pop(_NEXT, None))
+    try:
+        token = client.authorize_access_token()
+        claims = token.get("userinfo") or {}
+        if not claims.get("sub"):
+            raise ValueError("the provider sent no ID token")
+    except (AuthlibBaseError, JoseError, ValueError) as exc:
+        # State mismatch, provider error, bad ID token (signature, issuer, audience, nonce).
+        reason = getattr(exc, "description", None) or getattr(exc, "error", None) or str(exc)
+        log.info("login refused: %s", type(exc).__name__)
+        with db().unit_of_work() as work:
+            security_event(
+                work, "login_failed", None, {"reason": str(reason)[:300], "ip": request.remote_addr}
+            )
+        session.clear()
+        return _page("Login failed", f"The login could not be completed: {reason}.", 401)
+    settings = _settings()
+    issuer = client.load_server_metadata()["issuer"]
+    try:
+        with db().unit_of_work() as work:
+            user = user_from_claims(
+                work,
+                issuer,
+                claims,
+                settings.oidc_role_claim,
+                settings.role_map,
+                settings.oidc_default_role,
+            )
+            security_event(work, "login", user.id, {"via": "sso", "ip": request.remote_addr})
+    except Forbidden as refusal:
+        session.clear()
+        return _page("Login refused", refusal.message, 403)
+    start_session(user)
+    if token.get("id_token"):
+        session[_ID_TOKEN] = token["id_token"]
+    return redirect(target)
+
+
+@blp.post("/logout")
+def logout() -> Any:
+    identity = current_identity()
+    id_token = session.get(_ID_TOKEN)
+    if not identity.is_anonymous:
+        with db().unit_of_work() as work:
+            security_event(work, "logout", identity.user_id, {"ip": request.remote_addr})
+    session.clear()
+    home = _settings().base_url.rstrip("/") + "/"
+    client = _sso()
+    if client is not None and id_token:
+        end = client.load_server_metadata().get("end_session_endpoint")
+        if end:
+            query = urlencode({"id_token_hint": id_token, "post_logout_redirect_uri": home})
+            return redirect(f"{end}?{query}")
+    return redirect("/")
+
+
+@blp.get("/session")
+def who() -> Response:
+    """Who is logged in, and the CSRF token pages send with their changes."""
+    identity = current_identity()
+    user = None
+    if not identity.is_anonymous:
+        user = {"id": identity.user_id, "name": identity.name, "roles": sorted(identity.roles)}
+    return jsonify(
+        {
+            "user": user,
+            "csrf_token": csrf_token(),
+            "login": "/auth/login",
+            "logout": "/auth/logout",
+            "single_sign_on": _sso() is not None,
+            "development_login": bool(_settings().dev_login_enabled),
+        }
+    )
+
+
+@blp.route("/dev-login", methods=["GET", "POST"])
+def dev_login() -> Any:
+    if not _settings().dev_login_enabled:
+        raise NotFound("The development login is off.")
+    with db().unit_of_work() as work:
+        users = [{"id": user.id, "name": user.name} for user in ensure_dev_users(work)]
+    if request.method == "GET":
+        target = _next_from(request.args.get("next"))
+        return _page("Development login", users=users, csrf=csrf_token(), next=target)
+    chosen = request.form.get("user", "")
+    with db().unit_of_work() as work:
+        user = work.get(User, int(chosen)) if chosen.isdigit() else None
+        if user is None or not user.subject.startswith("dev|") or not user.active:
+            return _page(
+                "Development login",
+                "Pick one of the listed people.",
+                422,
+                users=users,
+                csrf=csrf_token(),
+                next=_next_from(request.form.get("next")),
+            )
+        security_event(work, "login", user.id, {"via": "development login"})
+    start_session(user)
+    return redirect(_next_from(request.form.get("next")))

@@ -1,0 +1,178 @@
+"""Co-editors of a work, and requests for access to restricted data.
+
+Every step is an audit event on the record, so its history shows who was let in and why.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from catalogue.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from catalogue.models import AccessRequest, AuditEvent, Dataset, Record, RecordEditor, User, utcnow
+from catalogue.permissions import (
+    Identity,
+    can_decide_access,
+    can_manage_editors,
+    can_see_history,
+    data_access,
+)
+
+
+def _event(
+    session: Session, identity: Identity, record: Record, action: str, details: dict[str, Any]
+) -> None:
+    session.add(
+        AuditEvent(
+            record_id=record.id,
+            actor_id=identity.user_id,
+            action=action,
+            revision=record.revision,
+            changes=details,
+            at=utcnow(),
+        )
+    )
+
+
+# -- co-editors ---------------------------------------------------------------------------------
+
+
+def editors(session: Session, identity: Identity, record: Record) -> list[RecordEditor]:
+    if not can_see_history(identity, record):
+        raise Forbidden("Only the editors and curators of this record see its co-editors.")
+    return list(
+        session.scalars(
+            select(RecordEditor)
+            .where(RecordEditor.concept_id == record.concept_id)
+            .options(selectinload(RecordEditor.user))
+            .order_by(RecordEditor.added_at)
+        )
+    )
+
+
+def add_editor(
+    session: Session, identity: Identity, record: Record, email: str | None, orcid: str | None
+) -> RecordEditor:
+    if not can_manage_editors(identity, record):
+        raise Forbidden("Only the owner of this record (or an administrator) adds co-editors.")
+    condition = User.email == email if email else User.orcid == orcid
+    user = session.scalar(select(User).where(condition, User.active.is_(True)))
+    if user is None:
+        field = "email" if email else "orcid"
+        raise InvalidInput({field: ["Nobody with this identity has logged in to the catalogue."]})
+    if user.id == record.owner_id:
+        raise Conflict("The owner already edits this record.")
+    if session.get(RecordEditor, (record.concept_id, user.id)) is not None:
+        raise Conflict(f"{user.name} already co-edits this record.")
+    editor = RecordEditor(
+        concept_id=record.concept_id, user_id=user.id, added_by_id=identity.user_id, user=user
+    )
+    editor.added_at = utcnow()
+    session.add(editor)
+    _event(session, identity, record, "editor_added", {"user": user.id, "name": user.name})
+    session.flush()
+    return editor
+
+
+def remove_editor(session: Session, identity: Identity, record: Record, user_id: int) -> None:
+    if not can_manage_editors(identity, record):
+        raise Forbidden("Only the owner of this record (or an administrator) removes co-editors.")
+    editor = session.get(RecordEditor, (record.concept_id, user_id))
+    if editor is None:
+        raise NotFound("That person does not co-edit this record.")
+    session.delete(editor)
+    _event(session, identity, record, "editor_removed", {"user": user_id})
+
+
+# -- access requests ----------------------------------------------------------------------------
+
+
+def request_access(
+    session: Session, identity: Identity, dataset: Dataset, purpose: str
+) -> AccessRequest:
+    if identity.is_anonymous:
+        raise NotAuthenticated("Log in to ask for access.")
+    if dataset.status != "published":
+        raise Conflict("Access can be asked for published datasets only.")
+    if dataset.access_right_id == "metadata-only":
+        raise Conflict("The data of this dataset is not available through the catalogue.")
+    if data_access(identity, dataset, date.today()) is not None:
+        raise Conflict("You already have access to this dataset's data.")
+    pending = session.scalar(
+        select(AccessRequest.id).where(
+            AccessRequest.concept_id == dataset.concept_id,
+            AccessRequest.requester_id == identity.user_id,
+            AccessRequest.status == "pending",
+        )
+    )
+    if pending is not None:
+        raise Conflict(f"Your request {pending} for this dataset is still pending.")
+    access_request = AccessRequest(
+        record_id=dataset.id,
+        concept_id=dataset.concept_id,
+        requester_id=identity.user_id,
+        purpose=purpose.strip(),
+        status="pending",
+        created_at=utcnow(),
+    )
+    session.add(access_request)
+    session.flush()
+    _event(session, identity, dataset, "access_requested", {"request": access_request.id})
+    return access_request
+
+
+def _query() -> Any:
+    return select(AccessRequest).options(
+        selectinload(AccessRequest.requester), selectinload(AccessRequest.decided_by)
+    )
+
+
+def list_requests(session: Session, identity: Identity, status: str | None) -> list[AccessRequest]:
+    """Data stewards see every request; everyone else their own."""
+    if identity.is_anonymous:
+        raise NotAuthenticated("Log in to see access requests.")
+    query = _query().order_by(AccessRequest.id.desc())
+    if not can_decide_access(identity):
+        query = query.where(AccessRequest.requester_id == identity.user_id)
+    if status:
+        query = query.where(AccessRequest.status == status)
+    return list(session.scalars(query))
+
+
+def get_request(session: Session, identity: Identity, request_id: int) -> AccessRequest:
+    found: AccessRequest | None = session.scalar(_query().where(AccessRequest.id == request_id))
+    visible = found is not None and (
+        found.requester_id == identity.user_id or can_decide_access(identity)
+    )
+    if found is None or not visible:
+        raise NotFound("No such access request of yours.")
+    return found
+
+
+def decide(
+    session: Session, identity: Identity, request_id: int, decision: str, note: str | None
+) -> AccessRequest:
+    if not can_decide_access(identity):
+        raise Forbidden("Only data stewards decide access requests.")
+    access_request = get_request(session, identity, request_id)
+    if access_request.status != "pending":
+        raise Conflict(f"This request was already {access_request.status}.")
+    access_request.status = "approved" if decision == "approve" else "denied"
+    access_request.decided_at = utcnow()
+    access_request.decided_by_id = identity.user_id
+    access_request.decision_note = (note or "").strip() or None
+    dataset = session.get(Record, access_request.record_id)
+    assert dataset is not None  # the request is deleted with its dataset
+    _event(
+        session,
+        identity,
+        dataset,
+        f"access_{access_request.status}",
+        {"request": access_request.id, "requester": access_request.requester_id, "note": note},
+    )
+    session.flush()
+    session.refresh(access_request, ["decided_by"])
+    return access_request

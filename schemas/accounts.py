@@ -1,0 +1,128 @@
+"""The wire format of users, roles, personal access tokens, co-editors and access requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from catalogue.models.accounts import ROLES, SCOPES
+from schemas.identifiers import ORCID
+from schemas.records import StrictSchema, non_blank
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    orcid = fields.String(allow_none=True)
+    roles = fields.List(fields.String())
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+    last_login_at = fields.DateTime(allow_none=True)
+
+
+class MeSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    roles = fields.List(fields.String())
+    scopes = fields.List(fields.String(), metadata={"description": "What this credential allows"})
+
+
+class UserUpdateSchema(StrictSchema):
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(ROLES)),
+        metadata={"description": "The roles an administrator grants (provider roles stay)"},
+    )
+    active = fields.Boolean(metadata={"description": "false disables the account"})
+
+
+class TokenCreateSchema(StrictSchema):
+    name = fields.String(required=True, validate=non_blank(100))
+    scopes = fields.List(
+        fields.String(validate=validate.OneOf(SCOPES)),
+        load_default=lambda: ["read"],
+        metadata={"description": "read (always), write, admin"},
+    )
+    expires_in_days = fields.Integer(
+        load_default=90,
+        validate=validate.Range(min=1),
+        metadata={"description": "Days until the token expires (at most the configured maximum)"},
+    )
+
+
+class TokenSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    prefix = fields.String(metadata={"description": "The token's first characters"})
+    scopes = fields.List(fields.String())
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    last_used_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class NewTokenSchema(TokenSchema):
+    token = fields.String(metadata={"description": "The secret: shown this once, never again"})
+
+
+class SecurityEventSchema(Schema):
+    id = fields.Integer()
+    action = fields.String()
+    at = fields.DateTime()
+    actor_id = fields.Integer(allow_none=True)
+    details = fields.Dict(attribute="changes")
+
+
+class EditorAddSchema(StrictSchema):
+    """Name the co-editor by the email or ORCID iD they log in with."""
+
+    email = fields.Email(validate=validate.Length(max=255))
+    orcid = ORCID()
+
+    @validates_schema
+    def _one_of(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if ("email" in data) == ("orcid" in data):
+            raise ValidationError("Give either email or orcid.", field_name="email")
+
+
+class EditorSchema(Schema):
+    user_id = fields.Integer()
+    name = fields.String(attribute="user.name")
+    added_at = fields.DateTime()
+
+
+class AccessRequestCreateSchema(StrictSchema):
+    purpose = fields.String(
+        required=True,
+        validate=validate.And(non_blank(5000), validate.Length(min=20)),
+        metadata={"description": "What the data will be used for (at least 20 characters)"},
+    )
+
+
+class AccessDecisionSchema(StrictSchema):
+    decision = fields.String(required=True, validate=validate.OneOf(("approve", "deny")))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+    @validates_schema
+    def _note_on_denial(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("decision") == "deny" and not (data.get("note") or "").strip():
+            raise ValidationError("Say why the request is denied.", field_name="note")
+
+
+class AccessRequestSchema(Schema):
+    id = fields.Integer()
+    record_id = fields.String()
+    concept_id = fields.String()
+    requester = fields.String(attribute="requester.name")
+    requester_id = fields.Integer()
+    purpose = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    decided_by = fields.String(attribute="decided_by.name", allow_none=True)
+    decision_note = fields.String(allow_none=True)
+
+
+class AccessRequestArgsSchema(StrictSchema):
+    status = fields.String(validate=validate.OneOf(("pending", "approved", "denied")))
