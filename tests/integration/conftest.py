@@ -79,13 +79,17 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     _CALLERS.clear()
     if "app" in request.fixturenames:
-        state = request.getfixturevalue("app").extensions["catalogue"]
-        with state.db.engine.begin() as connection:
-            # Everything a test may create; the vocabularies stay loaded for the whole session.
-            tables = ", ".join(data_tables())
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        # A fresh index too; the backend creates it again on its next use.
-        state.backend.drop_indices()
+        empty_catalogue(request.getfixturevalue("app"))
+
+
+def empty_catalogue(app: Flask) -> None:
+    """Remove everything a test may create; the vocabularies stay for the whole session."""
+    state = app.extensions["catalogue"]
+    with state.db.engine.begin() as connection:
+        tables = ", ".join(data_tables())
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    # A fresh index too; the backend creates it again on its next use.
+    state.backend.drop_indices()
 
 
 @pytest.fixture()
