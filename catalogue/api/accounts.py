@@ -76,7 +76,8 @@ class Tokens(MethodView):
             token, secret = accounts.issue_token(
                 session, identity, data["name"], data["scopes"], expires_at
             )
-            body = {**TokenSchema().dump(token), "token": secret}
+            body = {name: getattr(token, name) for name in TokenSchema().fields}
+            body["token"] = secret
         return body, 201
 
 

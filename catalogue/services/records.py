@@ -143,7 +143,8 @@ class RecordService(Generic[R]):
         record.concept_id = record.id
         record.version_number = 1
         record.is_latest = True
-        self._apply(session, record, data)
+        with session.no_autoflush:  # a duplicate DOI must surface in _flush, as a 409
+            self._apply(session, record, data)
         session.add(record)
         self._flush(session)
         self._audit(session, identity, record, "create", {}, self.editable_fields(record))
@@ -163,7 +164,8 @@ class RecordService(Generic[R]):
         if record.status == "withdrawn":
             raise Conflict("A withdrawn record cannot be edited.")
         before = self.editable_fields(record)
-        self._apply(session, record, data)
+        with session.no_autoflush:  # a duplicate DOI must surface in _flush, as a 409
+            self._apply(session, record, data)
         if not permissions.can_edit(identity, record):
             after = self.editable_fields(record)
             changed = {key for key in set(before) | set(after) if before.get(key) != after.get(key)}
