@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import signal
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -17,12 +18,16 @@ from flask.cli import FlaskGroup, with_appcontext
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
 from catalogue import migrate
 from catalogue.app import CatalogueState, create_app
 from catalogue.config import Settings
 from catalogue.indexing import Indexer
+from catalogue.models import ROLES, SCOPES, User, UserRole, utcnow
+from catalogue.services.accounts import identity_of, issue_token, security_event
 
 console = Console(stderr=True)
 
@@ -248,3 +253,79 @@ def search_verify(repair: bool) -> None:
     )
     if not report.ok and not repair:
         raise SystemExit(1)
+
+
+@main.group()
+def users() -> None:
+    """People and roles: list, grant roles, issue a token (operators, first administrator)."""
+
+
+def _find_user(session: Session, who: str) -> User:
+    condition = (
+        User.id == int(who) if who.isdigit() else (User.email == who) | (User.subject == who)
+    )
+    user = session.scalar(select(User).where(condition))
+    if user is None:
+        raise click.BadParameter(f"no user {who!r} (give an id, an email or a subject)")
+    return user
+
+
+@users.command("list")
+@with_appcontext
+def users_list() -> None:
+    """Everyone known to the catalogue, with their roles."""
+    table = Table(title="Users")
+    for column in ("id", "name", "email", "roles", "active", "last login"):
+        table.add_column(column)
+    with _state().db.reader() as session:
+        for user in session.scalars(select(User).order_by(User.id)):
+            table.add_row(
+                str(user.id),
+                user.name,
+                user.email or "",
+                ", ".join(user.roles),
+                "yes" if user.active else "no",
+                str(user.last_login_at or "-"),
+            )
+    console.print(table)
+
+
+@users.command("grant")
+@click.argument("who")
+@click.argument("roles", nargs=-1, required=True, type=click.Choice(ROLES))
+@with_appcontext
+def users_grant(who: str, roles: tuple[str, ...]) -> None:
+    """Give WHO (id, email or subject) these ROLES, besides the ones they have.
+
+    How the first administrator comes to be: they log in once, then an operator runs
+    ``catalogue users grant them@example.org administrator``.
+    """
+    with _state().db.unit_of_work() as session:
+        user = _find_user(session, who)
+        before = user.roles
+        for role in sorted(set(roles) - set(before)):
+            user.role_grants.append(UserRole(role=role, source="admin"))
+        session.flush()
+        security_event(
+            session, "user_changed", None, {"user": user.id, "from": before, "to": user.roles}
+        )
+        console.print(f"{user.name}: {', '.join(user.roles)}")
+
+
+@users.command("token")
+@click.argument("who")
+@click.option("--name", default="command line", show_default=True, help="What the token is for")
+@click.option(
+    "--scope", "scopes", multiple=True, type=click.Choice(SCOPES), help="write, admin (read always)"
+)
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650))
+@with_appcontext
+def users_token(who: str, name: str, scopes: tuple[str, ...], days: int) -> None:
+    """Issue a personal access token for WHO and print its secret (shown this once)."""
+    with _state().db.unit_of_work() as session:
+        user = _find_user(session, who)
+        identity = identity_of(session, user)
+        expires = utcnow() + timedelta(days=days)
+        token, secret = issue_token(session, identity, name, scopes, expires)
+        console.print(f"token {token.id} for {user.name}, scopes {', '.join(token.scopes)}")
+    click.echo(secret)

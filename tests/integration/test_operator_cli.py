@@ -1,4 +1,4 @@
-"""``catalogue worker`` and ``catalogue search ...`` as an operator runs them."""
+"""The operator commands: `catalogue worker`, `catalogue search ...`, `catalogue users ...`."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import re
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from flask.testing import FlaskClient
 
 from catalogue.cli import main
 from catalogue.services.accounts import ensure_user, identity_of
 from catalogue.services.records import datasets
 from schemas.records import DatasetSchema
-from tests.integration.conftest import minimal_dataset
+from tests.integration.conftest import as_user, minimal_dataset
 
 
 @pytest.fixture()
@@ -50,3 +51,27 @@ def test_worker_status_verify_and_reindex(app: Flask, operator_env: None) -> Non
     assert state.backend.current_index() != before
     assert state.backend.current_index() in reindex.output
     assert "Rendering documents" in reindex.output
+
+
+def test_first_administrator_and_a_token_from_the_command_line(
+    app: Flask, client: FlaskClient, operator_env: None
+) -> None:
+    client.get("/api/me", headers=as_user("bram"))  # Bram has logged in once
+    runner = CliRunner()
+
+    granted = runner.invoke(main, ["users", "grant", "bram@example.org", "administrator"])
+    assert granted.exit_code == 0, granted.output
+    unknown = runner.invoke(main, ["users", "grant", "nobody@example.org", "librarian"])
+    assert unknown.exit_code != 0 and "no user" in unknown.output
+    issued = runner.invoke(main, ["users", "token", "bram@example.org", "--scope", "admin"])
+    assert issued.exit_code == 0, issued.output
+    secret = issued.stdout.strip().splitlines()[-1]
+
+    users = client.get("/api/users", headers={"Authorization": f"Bearer {secret}"})
+    assert users.status_code == 200
+    assert next(u for u in users.json if u["name"] == "bram")["roles"] == [
+        "administrator",
+        "researcher",
+    ]
+    listed = runner.invoke(main, ["users", "list"])
+    assert "administrator, researcher" in listed.output
