@@ -22,6 +22,21 @@ class DepartmentSchema(Schema):
     retired = fields.Boolean()
 
 
+class TermChangeSchema(StrictSchema):
+    label = fields.String(
+        required=True,
+        validate=validate.And(validate.Length(min=1, max=200), validate.Regexp(r"\S")),
+    )
+    retired = fields.Boolean(load_default=False)
+
+
+class ThemeChangeSchema(TermChangeSchema):
+    group = fields.String(
+        required=True,
+        validate=validate.OneOf(["innovation-theme", "societal-priority", "fundamental"]),
+    )
+
+
 class LicenceSchema(Schema):
     id = fields.String(metadata={"description": "SPDX licence id"})
     name = fields.String()

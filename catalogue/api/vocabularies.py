@@ -9,15 +9,18 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema
 
-from catalogue.api.context import reader
-from catalogue.errors import NotFound
-from catalogue.services.vocabularies import VOCABULARIES, list_terms
+from catalogue.api.context import reader, transaction
+from catalogue.errors import InvalidInput, NotFound
+from catalogue.identity import current_identity
+from catalogue.services.vocabularies import EDITABLE, VOCABULARIES, list_terms, save_term
 from schemas.terms import (
     AccessRightSchema,
     DepartmentSchema,
     LicenceSchema,
     ResourceTypeSchema,
+    TermChangeSchema,
     TermListArgsSchema,
+    ThemeChangeSchema,
     ThemeSchema,
 )
 
@@ -29,6 +32,7 @@ blp = Blueprint(
 )
 
 _TERM_ID = re.compile(r"^[A-Za-z0-9.+-]{1,100}$")
+_NEW_TERM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 _SCHEMAS: dict[str, type[Schema]] = {
     "themes": ThemeSchema,
     "departments": DepartmentSchema,
@@ -64,9 +68,32 @@ def _register(vocabulary: str, schema: type[Schema]) -> None:
 
     Terms.get.__doc__ = f"List the {title}."
     Term.get.__doc__ = f"One of the {title}."
+    item: type[MethodView] = Term
+    if vocabulary in EDITABLE:
+        change_schema = ThemeChangeSchema if vocabulary == "themes" else TermChangeSchema
+
+        class EditableTerm(Term):
+            @blp.arguments(change_schema)
+            @blp.response(200, schema)
+            @blp.alt_response(201, schema=schema, description="A new term")
+            def put(self, data: dict[str, Any], term_id: str) -> Any:
+                if not _NEW_TERM_ID.match(term_id):
+                    raise InvalidInput(
+                        {"term_id": ["2-64 lower-case letters, digits and '-', like 'cardiology'."]}
+                    )
+                with transaction() as session:
+                    identity = current_identity()
+                    term, created = save_term(session, identity, vocabulary, term_id, data)
+                    return term, 201 if created else 200
+
+        EditableTerm.put.__doc__ = (
+            f"Add or change one of the {title} (administrators); terms are retired, not deleted."
+        )
+        item = EditableTerm
+
     name = vocabulary.replace("-", "_")
     blp.route(f"/{vocabulary}", endpoint=f"{name}_list")(Terms)
-    blp.route(f"/{vocabulary}/<term_id>", endpoint=f"{name}_item")(Term)
+    blp.route(f"/{vocabulary}/<term_id>", endpoint=f"{name}_item")(item)
 
 
 for _vocabulary, _schema in _SCHEMAS.items():

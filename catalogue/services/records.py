@@ -479,7 +479,11 @@ def _terms(
         return []
     found = {term.id: term for term in session.scalars(select(model).where(model.id.in_(ids)))}
     problems = {
-        index: [f"Unknown {field[:-1]} {term_id!r}; see /api/vocabularies/{field}."]
+        index: [
+            f"Unknown {field[:-1]} {term_id!r}; see /api/vocabularies/{field}."
+            if term_id not in found
+            else f"The {field[:-1]} {term_id!r} is retired; choose a current one."
+        ]
         for index, term_id in enumerate(ids)
         if term_id not in found or found[term_id].retired
     }

@@ -15,7 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalogue.errors import Forbidden
 from catalogue.models import AccessRight, Department, Licence, ResourceType, Theme
+from catalogue.permissions import Identity, can_administer
+from catalogue.services.accounts import security_event
 from schemas.vocabularies import access_rights, resource_types, spdx_licences, spdx_url
 
 VOCABULARIES: dict[str, Any] = {
@@ -59,6 +62,39 @@ def sync_vocabularies(session: Session) -> dict[str, int]:
     return {
         name: len(session.scalars(select(model.id)).all()) for name, model in VOCABULARIES.items()
     }
+
+
+# The catalogue's own vocabularies, which administrators maintain; the others follow standards.
+EDITABLE = {"themes": Theme, "departments": Department}
+
+
+def save_term(
+    session: Session, identity: Identity, vocabulary: str, term_id: str, data: dict[str, Any]
+) -> tuple[Any, bool]:
+    """Add or change a theme or department (administrators); returns it and whether it is new.
+
+    Terms are never deleted (records refer to them): ``retired`` terms stay on the records that
+    have them, and new records cannot use them.
+    """
+    if not can_administer(identity):
+        raise Forbidden("Only administrators (with the admin scope) maintain vocabularies.")
+    model = EDITABLE[vocabulary]
+    term = session.get(model, term_id)
+    before = {key: getattr(term, key) for key in data} if term is not None else {}
+    created = term is None
+    if term is None:
+        term = model(id=term_id, retired=False)
+        session.add(term)
+    for key, value in data.items():
+        setattr(term, key, value)
+    session.flush()
+    security_event(
+        session,
+        "vocabulary_changed",
+        identity.user_id,
+        {"vocabulary": vocabulary, "term": term_id, "from": before, "to": data},
+    )
+    return term, created
 
 
 def list_terms(session: Session, vocabulary: str, q: str | None = None) -> list[Any]:

@@ -83,11 +83,14 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def empty_catalogue(app: Flask) -> None:
-    """Remove everything a test may create; the vocabularies stay for the whole session."""
+    """Remove everything a test may create; the vocabularies stay for the whole session,
+    except the terms tests add (their ids start with ``test-``)."""
     state = app.extensions["catalogue"]
     with state.db.engine.begin() as connection:
         tables = ", ".join(data_tables())
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for vocabulary in ("themes", "departments"):
+            connection.execute(text(f"DELETE FROM {vocabulary} WHERE id LIKE 'test-%'"))
     # A fresh index too; the backend creates it again on its next use.
     state.backend.drop_indices()
 

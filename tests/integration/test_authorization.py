@@ -101,6 +101,18 @@ def open_dataset_bram_knows(client: FlaskClient) -> str:
     return open_dataset(client)
 
 
+def new_term_id(client: FlaskClient) -> str:
+    return f"test-term-{next(_dois)}"
+
+
+def a_theme(client: FlaskClient) -> str:
+    term = new_term_id(client)
+    body = {"label": "Regenerative medicine", "group": "innovation-theme"}
+    url = f"/api/vocabularies/themes/{term}"
+    _ok(client.put(url, json=body, headers=as_user("ada", "administrator")))
+    return term
+
+
 def nothing(client: FlaskClient) -> str:
     return ""
 
@@ -236,6 +248,21 @@ MATRIX: dict[str, Cell] = {
     "security events": Cell(
         "GET", "/api/security-events", nothing, (401, 403, 403, 403, 403, 200, 403)
     ),
+    # Vocabularies.
+    "add a department": Cell(
+        "PUT",
+        "/api/vocabularies/departments/{id}",
+        new_term_id,
+        (401, 403, 403, 403, 403, 201, 403),
+        {"label": "Regenerative Medicine"},
+    ),
+    "change a theme": Cell(
+        "PUT",
+        "/api/vocabularies/themes/{id}",
+        a_theme,
+        (401, 403, 403, 403, 403, 200, 403),
+        {"label": "Regenerative Medicine", "group": "innovation-theme", "retired": True},
+    ),
     # Public reading.
     "search": Cell("GET", "/api/search?q=migraine", nothing, (200,) * 7),
     "suggest": Cell("GET", "/api/search/suggest?q=mig", nothing, (200,) * 7),
@@ -281,7 +308,7 @@ def test_the_matrix_covers_every_operation(app: Flask) -> None:
         (m, p)
         for m, p in documented
         if p == "/api/health"
-        or p.startswith("/api/vocabularies/")
+        or (m == "GET" and p.startswith("/api/vocabularies/"))
         or "editors/{user_id}" in p
         or "/api/me/tokens/" in p
     }
@@ -298,4 +325,6 @@ def _param(path: str) -> str:
         return "request_id"
     if path.startswith("/api/users"):
         return "user_id"
+    if path.startswith("/api/vocabularies"):
+        return "term_id"
     return "record_id"
