@@ -27,7 +27,8 @@ from catalogue.app import CatalogueState, create_app
 from catalogue.config import Settings
 from catalogue.indexing import Indexer
 from catalogue.models import ROLES, SCOPES, User, UserRole, utcnow
-from catalogue.services.accounts import identity_of, issue_token, security_event
+from catalogue.services.accounts import identity_of, issue_token
+from catalogue.services.audit import security_event
 
 console = Console(stderr=True)
 

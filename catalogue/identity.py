@@ -25,7 +25,8 @@ from catalogue.api.context import db
 from catalogue.errors import Forbidden, NotAuthenticated
 from catalogue.models import User
 from catalogue.permissions import ANONYMOUS, Identity
-from catalogue.services.accounts import authenticate_token, identity_of, security_event
+from catalogue.services.accounts import authenticate_token, identity_of
+from catalogue.services.audit import security_event
 
 log = logging.getLogger(__name__)
 

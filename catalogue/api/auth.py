@@ -34,7 +34,8 @@ from catalogue.api.context import db
 from catalogue.errors import Forbidden, NotFound, ServiceUnavailable
 from catalogue.identity import csrf_token, current_identity, is_safe_next, start_session
 from catalogue.models import User
-from catalogue.services.accounts import ensure_dev_users, security_event, user_from_claims
+from catalogue.services.accounts import ensure_dev_users, user_from_claims
+from catalogue.services.audit import security_event
 
 log = logging.getLogger(__name__)
 blp = Blueprint("auth", __name__, url_prefix="/auth")

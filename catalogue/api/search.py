@@ -56,7 +56,9 @@ def render(result: SearchResult, args: dict[str, Any]) -> Response:
         record["links"] = {"self": base[record["kind"]] + hit.id}
         record["highlights"] = hit.highlights
         hits.append(record)
-    labels = current_app.extensions.setdefault("catalogue_labels", _VocabularyLabels()).get()
+    cache = current_app.extensions.setdefault("catalogue_labels", _VocabularyLabels())
+    wanted = {(name, v.key) for name, values in result.facets.items() for v in values}
+    labels = cache.get(wanted)
     facets = {
         name: [{"key": v.key, "count": v.count, "label": labels.get((name, v.key))} for v in values]
         for name, values in result.facets.items()
@@ -76,19 +78,23 @@ def render(result: SearchResult, args: dict[str, Any]) -> Response:
 class _VocabularyLabels:
     """Labels of the terms facets show, read from the app's database at most once a minute.
 
-    A label an administrator changes shows in facets within that minute.
+    A label an administrator changes shows in facets within that minute; a term the cache
+    does not know yet (just added) makes it read again, at most once a second.
     """
 
     ttl = 60.0
+    ttl_when_missing = 1.0
 
     def __init__(self) -> None:
         self._labels: dict[tuple[str, str], str] = {}
         self._read_at = -self.ttl
         self._lock = threading.Lock()
 
-    def get(self) -> dict[tuple[str, str], str]:
+    def get(self, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
         with self._lock:
-            if time.monotonic() - self._read_at > self.ttl:
+            age = time.monotonic() - self._read_at
+            missing = any(key not in self._labels for key in wanted if key[0] in _LABELLED)
+            if age > self.ttl or (missing and age > self.ttl_when_missing):
                 labels = {}
                 with reader() as session:
                     for name, model in _LABELLED.items():

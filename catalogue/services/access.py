@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from catalogue.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
-from catalogue.models import AccessRequest, AuditEvent, Dataset, Record, RecordEditor, User, utcnow
+from catalogue.models import AccessRequest, Dataset, Record, RecordEditor, User, utcnow
 from catalogue.permissions import (
     Identity,
     can_decide_access,
@@ -20,22 +20,7 @@ from catalogue.permissions import (
     can_see_history,
     data_access,
 )
-
-
-def _event(
-    session: Session, identity: Identity, record: Record, action: str, details: dict[str, Any]
-) -> None:
-    session.add(
-        AuditEvent(
-            record_id=record.id,
-            actor_id=identity.user_id,
-            action=action,
-            revision=record.revision,
-            changes=details,
-            at=utcnow(),
-        )
-    )
-
+from catalogue.services.audit import record_event
 
 # -- co-editors ---------------------------------------------------------------------------------
 
@@ -72,7 +57,7 @@ def add_editor(
     )
     editor.added_at = utcnow()
     session.add(editor)
-    _event(session, identity, record, "editor_added", {"user": user.id, "name": user.name})
+    record_event(session, identity, record, "editor_added", {"user": user.id, "name": user.name})
     session.flush()
     return editor
 
@@ -84,7 +69,7 @@ def remove_editor(session: Session, identity: Identity, record: Record, user_id:
     if editor is None:
         raise NotFound("That person does not co-edit this record.")
     session.delete(editor)
-    _event(session, identity, record, "editor_removed", {"user": user_id})
+    record_event(session, identity, record, "editor_removed", {"user": user_id})
 
 
 # -- access requests ----------------------------------------------------------------------------
@@ -120,7 +105,7 @@ def request_access(
     )
     session.add(access_request)
     session.flush()
-    _event(session, identity, dataset, "access_requested", {"request": access_request.id})
+    record_event(session, identity, dataset, "access_requested", {"request": access_request.id})
     return access_request
 
 
@@ -166,7 +151,7 @@ def decide(
     access_request.decision_note = (note or "").strip() or None
     dataset = session.get(Record, access_request.record_id)
     assert dataset is not None  # the request is deleted with its dataset
-    _event(
+    record_event(
         session,
         identity,
         dataset,

@@ -29,18 +29,12 @@ from catalogue.models import (
     utcnow,
 )
 from catalogue.permissions import Identity, can_administer
+from catalogue.services.audit import security_event
 from schemas.identifiers import normalise_orcid
 
 TOKEN_PREFIX = "cat_"
 # Writing last-used on every request would turn each read into a write; once a minute is enough.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-def security_event(
-    session: Session, action: str, actor_id: int | None, details: Mapping[str, Any]
-) -> None:
-    """A login, a refused credential, a token or a role change, in the audit trail."""
-    session.add(AuditEvent(actor_id=actor_id, action=action, changes=dict(details), at=utcnow()))
 
 
 def identity_of(session: Session, user: User, scopes: Iterable[str] = SCOPES) -> Identity:

@@ -41,6 +41,7 @@ from catalogue.models import (
     utcnow,
 )
 from catalogue.permissions import Identity
+from catalogue.services.audit import record_event
 from schemas.records import DatasetSchema, PublicationSchema, editable_part
 
 R = TypeVar("R", bound=Record)
@@ -354,16 +355,7 @@ class RecordService(Generic[R]):
         else:
             changes = after
         self._reindex_later(session, record, render=render)
-        session.add(
-            AuditEvent(
-                record_id=record.id,
-                actor_id=identity.user_id,
-                action=action,
-                revision=record.revision,
-                changes=changes,
-                at=utcnow(),
-            )
-        )
+        record_event(session, identity, record, action, changes)
 
     def _reindex_later(self, session: Session, record: Record, render: bool = True) -> None:
         """The search document and an outbox row, in this transaction: the index will follow."""

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from catalogue.errors import Forbidden
 from catalogue.models import AccessRight, Department, Licence, ResourceType, Theme
 from catalogue.permissions import Identity, can_administer
-from catalogue.services.accounts import security_event
+from catalogue.services.audit import security_event
 from schemas.vocabularies import access_rights, resource_types, spdx_licences, spdx_url
 
 VOCABULARIES: dict[str, Any] = {
@@ -30,18 +30,19 @@ VOCABULARIES: dict[str, Any] = {
 }
 
 
-def _data_file(name: str) -> dict[str, Any]:
-    path = resources.files("catalogue").joinpath("vocabularies", name)
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+def seed_terms(vocabulary: str) -> list[dict[str, Any]]:
+    """The terms a new catalogue starts with (``themes`` or ``departments``)."""
+    path = resources.files("catalogue").joinpath("vocabularies", f"{vocabulary}.json")
+    terms: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["terms"]
+    return terms
 
 
 def sync_vocabularies(session: Session) -> dict[str, int]:
     """Bring the vocabulary tables up to date; returns how many terms each now has."""
-    for term in _data_file("themes.json")["terms"]:
+    for term in seed_terms("themes"):
         if session.get(Theme, term["id"]) is None:
             session.add(Theme(id=term["id"], group=term["group"], label=term["label"]))
-    for term in _data_file("departments.json")["terms"]:
+    for term in seed_terms("departments"):
         if session.get(Department, term["id"]) is None:
             session.add(Department(id=term["id"], label=term["label"]))
     for licence_id, licence in spdx_licences().items():

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import delete, select, text
 
 from catalogue import create_app, migrate
 from catalogue.config import Settings
 from catalogue.models import data_tables, utcnow
 from catalogue.services.accounts import ensure_user, identity_of, issue_token
-from catalogue.services.vocabularies import sync_vocabularies
+from catalogue.services.vocabularies import EDITABLE, seed_terms, sync_vocabularies
 from tests.conftest import service_url
 
 
@@ -83,14 +83,20 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def empty_catalogue(app: Flask) -> None:
-    """Remove everything a test may create; the vocabularies stay for the whole session,
-    except the terms tests add (their ids start with ``test-``)."""
+    """Remove everything a test may create; the vocabularies return to their seed terms."""
     state = app.extensions["catalogue"]
     with state.db.engine.begin() as connection:
         tables = ", ".join(data_tables())
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        for vocabulary in ("themes", "departments"):
-            connection.execute(text(f"DELETE FROM {vocabulary} WHERE id LIKE 'test-%'"))
+    # Administrators' changes to the vocabularies (tests and the fuzzer make them) are undone.
+    with state.db.unit_of_work() as session:
+        for vocabulary, model in EDITABLE.items():
+            seeds = {term["id"]: term for term in seed_terms(vocabulary)}
+            session.execute(delete(model).where(model.id.not_in(seeds)))
+            for term in session.scalars(select(model)):
+                term.label, term.retired = seeds[term.id]["label"], False
+                if vocabulary == "themes":
+                    term.group = seeds[term.id]["group"]
     # A fresh index too; the backend creates it again on its next use.
     state.backend.drop_indices()
 
