@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import signal
 import threading
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -22,11 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
-from catalogue import migrate
+from catalogue import migrate, registers
 from catalogue.app import CatalogueState, create_app
 from catalogue.config import Settings
 from catalogue.indexing import Indexer
 from catalogue.models import ROLES, SCOPES, User, UserRole, utcnow
+from catalogue.services import openaccess as openaccess_service
 from catalogue.services.accounts import identity_of, issue_token
 from catalogue.services.audit import security_event
 
@@ -330,3 +331,90 @@ def users_token(who: str, name: str, scopes: tuple[str, ...], days: int) -> None
         token, secret = issue_token(session, identity, name, scopes, expires)
         console.print(f"token {token.id} for {user.name}, scopes {', '.join(token.scopes)}")
     click.echo(secret)
+
+
+def _reclassify(ids: list[str], as_of: date, label: str) -> dict[str, int]:
+    """Classify these publications again, in batches of one transaction, with progress."""
+    totals = {"checked": 0, "changed": 0}
+    with _progress() as progress:
+        task = progress.add_task(label, total=len(ids))
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            with _state().db.unit_of_work() as session:
+                for key, value in openaccess_service.reclassify(session, batch, as_of).items():
+                    totals[key] += value
+            progress.advance(task, len(batch))
+    if _state().settings.index_after_commit_enabled:
+        # As after an API request: outside production the changes are searchable at once;
+        # in production `catalogue worker` indexes them.
+        _indexer().drain(refresh=True)
+    return totals
+
+
+_AS_OF = click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The date to classify as of (YYYY-MM-DD; default today)",
+)
+
+
+@main.group()
+def oa() -> None:
+    """Open Access classification."""
+
+
+@oa.command("reclassify")
+@_AS_OF
+@with_appcontext
+def oa_reclassify(as_of: datetime | None) -> None:
+    """Classify every publication again (embargoes end; run it daily)."""
+    day = as_of.date() if as_of else date.today()
+    with _state().db.reader() as session:
+        ids = openaccess_service.publication_ids(session)
+    totals = _reclassify(ids, day, f"classifying as of {day}")
+    console.print(f"{totals['checked']} publications checked, {totals['changed']} changed")
+
+
+@main.group("import")
+def import_() -> None:
+    """Registers: the DOAJ journal list, national publisher deals."""
+
+
+@import_.command("doaj")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_AS_OF
+@click.option(
+    "--partial", is_flag=True, help="The file is not the whole DOAJ list: nobody leaves DOAJ"
+)
+@with_appcontext
+def import_doaj(path: Path, as_of: datetime | None, partial: bool) -> None:
+    """Import DOAJ's journal CSV (https://doaj.org/csv) into the journal register, then
+    classify the publications of the journals that changed."""
+    day = as_of.date() if as_of else date.today()
+    try:
+        with _state().db.unit_of_work() as session:
+            counts, journals = registers.import_doaj(session, path, day, complete=not partial)
+            ids = openaccess_service.publication_ids(session, journals)
+    except registers.RegisterError as exc:
+        raise click.ClickException(f"{path}: {exc}") from exc
+    console.print(", ".join(f"{value} {key}" for key, value in counts.items()))
+    totals = _reclassify(ids, date.today(), "classifying affected publications")
+    console.print(f"{totals['changed']} of {totals['checked']} affected publications changed")
+
+
+@import_.command("deals")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_deals(path: Path) -> None:
+    """Replace the national deal list (CSV with columns issn or doi, and deal), then
+    classify the publications it touches."""
+    try:
+        with _state().db.unit_of_work() as session:
+            counts, changed = registers.import_deals(session, path)
+            ids = openaccess_service.publications_touching(session, changed)
+    except registers.RegisterError as exc:
+        raise click.ClickException(f"{path}: {exc}") from exc
+    console.print(", ".join(f"{value} {key}" for key, value in counts.items()))
+    totals = _reclassify(ids, date.today(), "classifying affected publications")
+    console.print(f"{totals['changed']} of {totals['checked']} affected publications changed")

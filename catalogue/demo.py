@@ -11,9 +11,13 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from catalogue.db import Database
+from catalogue.models import Journal, NationalDeal
 from catalogue.services.accounts import ensure_dev_users, identity_of
 from catalogue.services.records import RecordService, datasets, publications
 from schemas.records import DatasetSchema, PublicationSchema
@@ -384,8 +388,39 @@ class DemoGenerator:
                 "version": rng.choice(["accepted", "accepted", "published", "submitted"]),
                 "url": f"{REPOSITORY}/handle/1887/{100000 + self.serial}",
                 "embargo_until": embargo.isoformat() if embargo > published else None,
+                # Rights retention (Plan S) spreads with the years.
+                "license": "CC-BY-4.0" if rng.random() < (year - 2015) / 12 else None,
             }
         return data
+
+
+# Journals in the demo's national publisher deals (the Dutch deals cover these publishers).
+DEAL_PUBLISHERS = {"Elsevier": "Elsevier 2024-2027", "Wolters Kluwer": "Wolters Kluwer 2023-2026"}
+
+
+def seed_registers(session: Session) -> None:
+    """The journal register as a DOAJ import would leave it, and a national deal list."""
+    for title, issn, eissn, publisher, in_doaj, apc in JOURNALS:
+        session.add(
+            Journal(
+                title=title,
+                issn=issn,
+                eissn=eissn,
+                publisher=publisher,
+                in_doaj=in_doaj,
+                apc_amount=Decimal(apc) if in_doaj and apc is not None else None,
+                apc_currency="EUR" if in_doaj and apc else None,
+                doaj_as_of=date(2026, 11, 1),
+            )
+        )
+        if publisher in DEAL_PUBLISHERS:
+            for identifier in filter(None, (issn, eissn)):
+                session.add(
+                    NationalDeal(
+                        identifier=identifier, scheme="issn", deal=DEAL_PUBLISHERS[publisher]
+                    )
+                )
+    session.flush()
 
 
 def load_demo(
@@ -408,6 +443,7 @@ def load_demo(
     with db.unit_of_work() as session:
         # The development login's people own the demo records, so each can find their own.
         owners = [identity_of(session, user) for user in ensure_dev_users(session)]
+        seed_registers(session)
     for start in range(0, len(plan), batch):
         with db.unit_of_work() as session:
             for kind, _ in plan[start : start + batch]:

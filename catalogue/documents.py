@@ -48,7 +48,7 @@ def render(record: Record) -> dict[str, Any]:
         "resource_type": record.resource_type_id,
         "access_right": record.access_right_id if isinstance(record, Dataset) else None,
         "license": record.license_id,
-        "open_access": None,
+        "open_access": record.effective_oa_status if isinstance(record, Publication) else None,
         "publication_year": record.publication_year,
         "publication_date": shown.get("publication_date"),
         "updated": shown.get("updated"),

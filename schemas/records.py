@@ -24,6 +24,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from catalogue.openaccess import CATEGORIES as OA_CATEGORIES
+from catalogue.openaccess import STATUSES as OA_STATUSES
 from schemas import identifiers
 from schemas.identifiers import DOI, ISSN, ORCID, ROR
 from schemas.vocabularies import (
@@ -301,6 +303,49 @@ class DepositSchema(StrictSchema):
     version = fields.String(required=True, validate=validate.OneOf(DEPOSIT_VERSIONS))
     url = fields.String(required=True, validate=http_url)
     embargo_until = fields.Date(allow_none=True)
+    license = SpdxLicence(
+        allow_none=True,
+        attribute="license_id",
+        data_key="license",
+        metadata={"description": "The deposited copy's licence (Plan S: CC BY)"},
+    )
+
+
+class OpenAccessOverrideSchema(StrictSchema):
+    """A librarian's correction of the computed Open Access status, with evidence."""
+
+    status = fields.String(required=True, validate=validate.OneOf(OA_STATUSES))
+    category = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(OA_CATEGORIES)
+    )
+    evidence = fields.String(
+        required=True,
+        validate=http_url,
+        metadata={"description": "Where the status can be seen (e.g. the free-to-read copy)"},
+    )
+    note = fields.String(required=True, validate=non_blank(2000))
+    by = fields.String(dump_only=True)
+    at = fields.String(dump_only=True)
+
+
+class OpenAccessSchema(Schema):
+    """The classification, computed as of ``as_of`` from the publication's fields."""
+
+    status = fields.String(
+        metadata={"description": "diamond, gold, hybrid, bronze, green, closed or unknown"}
+    )
+    category = fields.String(metadata={"description": "Dutch monitor: gold, hybrid, green, closed"})
+    embargoed = fields.Boolean(metadata={"description": "Closed until a repository copy opens"})
+    opens_on = fields.Date(allow_none=True)
+    taverne_eligible = fields.Boolean()
+    taverne_date = fields.Date(
+        allow_none=True, metadata={"description": "When Taverne allows sharing"}
+    )
+    plan_s_compliant = fields.Boolean()
+    as_of = fields.Date()
+    rules = fields.List(fields.String(), metadata={"description": "The rules that decided"})
+    computed = fields.Dict(metadata={"description": "The computed status and category"})
+    override = fields.Nested(OpenAccessOverrideSchema, allow_none=True)
 
 
 class WithdrawalSchema(Schema):
@@ -471,6 +516,7 @@ class PublicationSchema(RecordSchema):
     publicly_funded = fields.Boolean(
         allow_none=True, metadata={"description": "Funded wholly or partly by Dutch public money"}
     )
+    open_access = fields.Nested(OpenAccessSchema, dump_only=True, allow_none=True)
 
     @validates_schema
     def _journal_identifiers(self, data: dict[str, Any], **kwargs: Any) -> None:

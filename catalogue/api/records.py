@@ -23,6 +23,7 @@ from schemas.accounts import EditorAddSchema, EditorSchema
 from schemas.records import (
     AuditEventSchema,
     DatasetSchema,
+    OpenAccessOverrideSchema,
     PublicationSchema,
     WithdrawSchema,
 )
@@ -244,3 +245,29 @@ def record_blueprint(
 
 datasets_blp = record_blueprint("datasets", datasets, DatasetSchema, "dataset")
 publications_blp = record_blueprint("publications", publications, PublicationSchema, "publication")
+
+
+@publications_blp.route("/<record_id>/open-access", endpoint="OpenAccess")
+class OpenAccessOverride(MethodView):
+    @publications_blp.arguments(OpenAccessOverrideSchema)
+    @publications_blp.response(200, PublicationSchema)
+    @publications_blp.alt_response(412, description="If-Match does not match the current revision")
+    def put(self, data: dict[str, Any], record_id: str) -> Any:
+        """Correct the computed Open Access status, with evidence and a note (librarians).
+
+        The computed classification stays beside the correction (``open_access.computed``).
+        """
+        expected = require_if_match()
+        identity = current_identity()
+        with transaction() as session:
+            record = publications.override_open_access(session, identity, record_id, data, expected)
+            return _Shown(record, "publications"), 200, etag_headers(record)
+
+    @publications_blp.response(200, PublicationSchema)
+    def delete(self, record_id: str) -> Any:
+        """Remove the correction: the computed status applies again (librarians)."""
+        expected = require_if_match()
+        identity = current_identity()
+        with transaction() as session:
+            record = publications.override_open_access(session, identity, record_id, None, expected)
+            return _Shown(record, "publications"), 200, etag_headers(record)

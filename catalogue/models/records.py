@@ -195,10 +195,48 @@ class Publication(Record):
     deposit_embargo_until: Mapped[date | None] = mapped_column(Date)
     short_work: Mapped[bool | None] = mapped_column(Boolean)
     publicly_funded: Mapped[bool | None] = mapped_column(Boolean)
+    deposit_license_id: Mapped[str | None] = mapped_column(ForeignKey("licences.id"))
+
+    # The Open Access classification computed from the fields above (catalogue.openaccess),
+    # as of ``oa_as_of``; ``oa_override`` is a librarian's correction, kept beside it.
+    oa_status: Mapped[str | None] = mapped_column(String(16), index=True)
+    oa_category: Mapped[str | None] = mapped_column(String(16))
+    oa_embargoed: Mapped[bool] = mapped_column(Boolean, default=False)
+    oa_opens_on: Mapped[date | None] = mapped_column(Date)
+    taverne_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    taverne_date: Mapped[date | None] = mapped_column(Date)
+    plan_s_compliant: Mapped[bool] = mapped_column(Boolean, default=False)
+    oa_as_of: Mapped[date | None] = mapped_column(Date)
+    oa_rules: Mapped[list[str]] = mapped_column(JSON, default=list)
+    oa_override: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     journal: Mapped[Journal | None] = relationship()
 
     __mapper_args__ = {"polymorphic_identity": "publication"}
+
+    @property
+    def effective_oa_status(self) -> str | None:
+        """The librarian's status when overridden, else the computed one."""
+        return (self.oa_override or {}).get("status") or self.oa_status
+
+    @property
+    def open_access(self) -> dict[str, Any] | None:
+        if self.oa_status is None:
+            return None
+        override = self.oa_override
+        return {
+            "status": self.effective_oa_status,
+            "category": (override or {}).get("category") or self.oa_category,
+            "embargoed": self.oa_embargoed,
+            "opens_on": self.oa_opens_on,
+            "taverne_eligible": self.taverne_eligible,
+            "taverne_date": self.taverne_date,
+            "plan_s_compliant": self.plan_s_compliant,
+            "as_of": self.oa_as_of,
+            "rules": self.oa_rules,
+            "computed": {"status": self.oa_status, "category": self.oa_category},
+            "override": override,
+        }
 
     @property
     def deposit(self) -> dict[str, Any] | None:
@@ -208,7 +246,19 @@ class Publication(Record):
             "version": self.deposit_version,
             "url": self.deposit_url,
             "embargo_until": self.deposit_embargo_until,
+            "license_id": self.deposit_license_id,
         }
+
+
+class NationalDeal(Base):
+    """A journal (by ISSN) or an article (by DOI) covered by a national publisher deal."""
+
+    __tablename__ = "national_deals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(255), unique=True)
+    scheme: Mapped[str] = mapped_column(String(8))
+    deal: Mapped[str] = mapped_column(Text)
 
 
 class Creator(Base):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any, Generic, TypeVar
 
 from marshmallow import Schema
@@ -42,6 +43,7 @@ from catalogue.models import (
 )
 from catalogue.permissions import Identity
 from catalogue.services.audit import record_event
+from catalogue.services.openaccess import classify_publication, set_override
 from schemas.records import DatasetSchema, PublicationSchema, editable_part
 
 R = TypeVar("R", bound=Record)
@@ -265,6 +267,25 @@ class RecordService(Generic[R]):
         self._audit(session, identity, record, "withdraw", {}, {"reason": reason})
         return record
 
+    def override_open_access(
+        self,
+        session: Session,
+        identity: Identity,
+        record_id: str,
+        override: dict[str, Any] | None,
+        if_match: int | None,
+    ) -> R:
+        """A librarian's correction of the Open Access status (None removes it)."""
+        record = self._editable(
+            session, identity, record_id, if_match, allowed=permissions.can_edit_open_access
+        )
+        if not isinstance(record, Publication):
+            raise NotFound("Only publications have an Open Access status.")
+        set_override(session, identity, record, override)
+        self._flush(session)
+        self._reindex_later(session, record)
+        return record
+
     def discard(
         self, session: Session, identity: Identity, record_id: str, if_match: int | None
     ) -> None:
@@ -436,8 +457,10 @@ def _apply_publication(session: Session, record: Publication, data: dict[str, An
     record.deposit_version = deposit.get("version")
     record.deposit_url = deposit.get("url")
     record.deposit_embargo_until = deposit.get("embargo_until")
+    record.deposit_license_id = deposit.get("license_id")
     journal = data.get("journal")
     record.journal = _journal(session, journal) if journal else None
+    classify_publication(session, record, date.today())
 
 
 def _journal(session: Session, given: dict[str, Any]) -> Journal:

@@ -208,6 +208,19 @@ MATRIX: dict[str, Cell] = {
         (401, 200, 403, 403, 403, 200, 403),
         _edited(title="Another title"),
     ),
+    "correct OA status": Cell(
+        "PUT",
+        "/api/publications/{id}/open-access",
+        published_publication,
+        (401, 200, 403, 200, 403, 200, 403),
+        {"status": "green", "evidence": "https://repository.example.org/1", "note": "AAM found."},
+    ),
+    "remove OA correction": Cell(
+        "DELETE",
+        "/api/publications/{id}/open-access",
+        published_publication,
+        (401, 200, 403, 200, 403, 200, 403),
+    ),
     "publication history": Cell(
         "GET",
         "/api/publications/{id}/history",
