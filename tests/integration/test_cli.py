@@ -21,7 +21,6 @@ from catalogue.cli import main
 from catalogue.config import Settings
 from catalogue.models import Dataset, Publication, Record
 
-
 MIGRATIONS = Path(__file__).parents[2] / "migrations" / "versions"
 
 
