@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from marshmallow import (
+    INCLUDE,
     RAISE,
     Schema,
     ValidationError,
@@ -557,3 +558,47 @@ def editable_part(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
                 value = editable_part(inner.schema, value)
         kept[name] = value
     return kept
+
+
+class FairGapSchema(Schema):
+    metric = fields.String()
+    test = fields.String()
+    hint = fields.String(metadata={"description": "What to fix, naming the field"})
+
+
+class FairAssessmentSchema(Schema):
+    """A FAIR assessment: F-UJI metric identifiers, mapped to RDA indicators."""
+
+    version = fields.String()
+    score = fields.Float(metadata={"description": "Overall, % of the points"})
+    scores = fields.Dict(
+        keys=fields.String(), values=fields.Float(), metadata={"description": "% per F, A, I, R"}
+    )
+    maturity = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "0-3 per F, A, I, R"},
+    )
+    essential_passed = fields.Boolean(metadata={"description": "Every essential RDA indicator met"})
+    essential_gaps = fields.List(
+        fields.String(), metadata={"description": "Essential RDA indicators not met"}
+    )
+    gaps = fields.List(fields.Nested(FairGapSchema))
+    not_checked = fields.List(
+        fields.String(), metadata={"description": "Tests needing the network, not run yet"}
+    )
+    metrics = fields.List(fields.Dict())
+    assessed_at = fields.DateTime(allow_none=True)
+
+
+class DraftCheckSchema(Schema):
+    """Any dataset body, complete or not: the editor checks it as the person types."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class DraftCheckResultSchema(Schema):
+    valid = fields.Boolean(metadata={"description": "Whether saving this body would succeed"})
+    errors = fields.Dict(allow_none=True, metadata={"description": "Field errors, as a save gives"})
+    fair = fields.Nested(FairAssessmentSchema)

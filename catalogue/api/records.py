@@ -11,18 +11,23 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema
 
-from catalogue.api.context import etag_headers, reader, require_if_match, transaction
+from catalogue.api.context import db, etag_headers, reader, require_if_match, transaction
 from catalogue.api.search import backend, render
+from catalogue.errors import NotAuthenticated, ServiceError
 from catalogue.identity import current_identity
 from catalogue.models import Dataset, Distribution, Record
 from catalogue.permissions import data_access
 from catalogue.services import access
+from catalogue.services.fair import assess_draft
 from catalogue.services.records import RecordService, datasets, publications
 from catalogue.services.search import search_records
 from schemas.accounts import EditorAddSchema, EditorSchema
 from schemas.records import (
     AuditEventSchema,
     DatasetSchema,
+    DraftCheckResultSchema,
+    DraftCheckSchema,
+    FairAssessmentSchema,
     OpenAccessOverrideSchema,
     PublicationSchema,
     WithdrawSchema,
@@ -245,6 +250,45 @@ def record_blueprint(
 
 datasets_blp = record_blueprint("datasets", datasets, DatasetSchema, "dataset")
 publications_blp = record_blueprint("publications", publications, PublicationSchema, "publication")
+
+
+@datasets_blp.route("/<record_id>/fair", endpoint="Fair")
+class Fair(MethodView):
+    @datasets_blp.response(200, FairAssessmentSchema)
+    def get(self, record_id: str) -> Any:
+        """The FAIR assessment of this dataset: scores per F, A, I, R, the essential RDA
+        indicators met, and a hint naming the field to fix for each failed test."""
+        identity = current_identity()
+        with reader() as session:
+            dataset = datasets.read(session, identity, record_id)
+            assert isinstance(dataset, Dataset)
+            return {**(dataset.fair_assessment or {}), "assessed_at": dataset.fair_assessed_at}
+
+
+@datasets_blp.route("/check", endpoint="Check")
+class Check(MethodView):
+    @datasets_blp.arguments(DraftCheckSchema)
+    @datasets_blp.response(200, DraftCheckResultSchema)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Check a dataset being edited without saving it: the field errors a save would
+        give, and its FAIR assessment (for the editor to show as the person types)."""
+        identity = current_identity()
+        if identity.is_anonymous:
+            raise NotAuthenticated("Log in to check a draft.")
+        schema = DatasetSchema()
+        errors: dict[str, Any] = schema.validate(body)
+        if not errors:
+            # What only saving can tell (vocabulary terms, a DOI registered before): save in a
+            # transaction that is always rolled back.
+            trial = db().new_session()
+            try:
+                datasets.create(trial, identity, schema.load(body))
+            except ServiceError as refusal:
+                errors = (refusal.errors or {}).get("json") or {"_schema": [refusal.message]}
+            finally:
+                trial.rollback()
+                trial.close()
+        return {"valid": not errors, "errors": errors or None, "fair": assess_draft(body)}
 
 
 @publications_blp.route("/<record_id>/open-access", endpoint="OpenAccess")

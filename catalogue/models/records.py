@@ -20,6 +20,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Integer,
     Numeric,
@@ -162,6 +163,14 @@ class Dataset(Record):
     personal_data: Mapped[bool] = mapped_column(Boolean, default=False)
     health_data: Mapped[bool] = mapped_column(Boolean, default=False)
     applicable_legislation: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    # The FAIR assessment (catalogue.fair), computed whenever the dataset is saved; the
+    # optional network checks' results (does the DOI resolve...) are kept apart, never guessed.
+    fair_score: Mapped[float | None] = mapped_column(Float)
+    fair_essential_passed: Mapped[bool | None] = mapped_column(Boolean)
+    fair_assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fair_assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fair_network: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     distributions: Mapped[list[Distribution]] = relationship(
         order_by="Distribution.position", cascade="all, delete-orphan"

@@ -43,6 +43,7 @@ from catalogue.models import (
 )
 from catalogue.permissions import Identity
 from catalogue.services.audit import record_event
+from catalogue.services.fair import assess_dataset
 from catalogue.services.openaccess import classify_publication, set_override
 from schemas.records import DatasetSchema, PublicationSchema, editable_part
 
@@ -149,7 +150,7 @@ class RecordService(Generic[R]):
         with session.no_autoflush:  # a duplicate DOI must surface in _flush, as a 409
             self._apply(session, record, data)
         session.add(record)
-        self._flush(session)
+        self._flush(session, record)
         self._audit(session, identity, record, "create", {}, self.editable_fields(record))
         return record
 
@@ -177,7 +178,7 @@ class RecordService(Generic[R]):
                     "Librarians change only the Open Access fields of other people's "
                     f"publications, not: {', '.join(sorted(outside))}."
                 )
-        self._flush(session)
+        self._flush(session, record)
         self._audit(session, identity, record, "update", before, self.editable_fields(record))
         return record
 
@@ -210,7 +211,7 @@ class RecordService(Generic[R]):
             other.is_latest = False
             other.updated_at = now
         record.is_latest = True
-        self._flush(session)
+        self._flush(session, record)
         for other in previous:
             self._reindex_later(session, other)
         self._audit(session, identity, record, "publish", before, self.editable_fields(record))
@@ -241,7 +242,7 @@ class RecordService(Generic[R]):
         draft.is_latest = False
         self._apply(session, draft, data)
         session.add(draft)
-        self._flush(session)
+        self._flush(session, draft)
         self._audit(session, identity, draft, "new_version", {}, {"from_version": source.id})
         return draft
 
@@ -263,7 +264,7 @@ class RecordService(Generic[R]):
         record.withdrawn_at = now
         record.withdrawal_reason = reason
         record.updated_at = now
-        self._flush(session)
+        self._flush(session, record)
         self._audit(session, identity, record, "withdraw", {}, {"reason": reason})
         return record
 
@@ -320,10 +321,22 @@ class RecordService(Generic[R]):
             )
         return record
 
-    def _flush(self, session: Session) -> None:
+    def _derive(self, session: Session, record: Record) -> None:
+        """What is computed from the record: the Open Access classification of a
+        publication, the FAIR assessment of a dataset.  Before the flush, so one save is
+        one revision."""
+        with session.no_autoflush:  # the lookups must not flush the record before it is done
+            if isinstance(record, Publication):
+                classify_publication(session, record, date.today())
+            elif isinstance(record, Dataset):
+                assess_dataset(record)
+
+    def _flush(self, session: Session, record: Record | None = None) -> None:
         from sqlalchemy.exc import IntegrityError
         from sqlalchemy.orm.exc import StaleDataError
 
+        if record is not None:
+            self._derive(session, record)
         try:
             session.flush()
         except StaleDataError as exc:
@@ -460,7 +473,6 @@ def _apply_publication(session: Session, record: Publication, data: dict[str, An
     record.deposit_license_id = deposit.get("license_id")
     journal = data.get("journal")
     record.journal = _journal(session, journal) if journal else None
-    classify_publication(session, record, date.today())
 
 
 def _journal(session: Session, given: dict[str, Any]) -> Journal:

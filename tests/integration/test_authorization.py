@@ -182,6 +182,16 @@ MATRIX: dict[str, Cell] = {
         (401, 201, 403, 403, 403, 201, 403),
         {"email": "bram@example.org"},
     ),
+    "FAIR assessment": Cell(
+        "GET", "/api/datasets/{id}/fair", draft_dataset, (404, 200, 404, 404, 200, 200, 200)
+    ),
+    "check a draft": Cell(
+        "POST",
+        "/api/datasets/check",
+        nothing,
+        (401, 200, 200, 200, 200, 200, 403),
+        minimal_dataset(),
+    ),
     "read restricted": Cell("GET", "/api/datasets/{id}", restricted_dataset, (200,) * 7),
     "ask for access": Cell(
         "POST",

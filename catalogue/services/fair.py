@@ -1,0 +1,31 @@
+"""FAIR assessment of datasets, stored with the record whenever it is saved.
+
+``catalogue.fair`` does the assessing; this module feeds it the dataset in its wire form and
+keeps the result (and the results of the optional network checks, which it never guesses).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalogue import fair
+from catalogue.models import Dataset, utcnow
+from schemas.records import DatasetSchema
+
+_SCHEMA = DatasetSchema()
+
+
+def assess_dataset(dataset: Dataset) -> fair.Assessment:
+    """Assess ``dataset`` as it is now and store the result on it."""
+    shown: dict[str, Any] = _SCHEMA.dump(dataset)
+    result = fair.assess(shown, dataset.fair_network or {})
+    dataset.fair_score = result.score()
+    dataset.fair_essential_passed = result.essential_passed
+    dataset.fair_assessment = result.as_dict()
+    dataset.fair_assessed_at = utcnow()
+    return result
+
+
+def assess_draft(body: dict[str, Any]) -> dict[str, Any]:
+    """The assessment of a dataset being edited, from the body the editor would send."""
+    return fair.assess({**body, "status": "draft"}).as_dict()
