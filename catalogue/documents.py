@@ -49,11 +49,32 @@ def render(record: Record) -> dict[str, Any]:
         "access_right": record.access_right_id if isinstance(record, Dataset) else None,
         "license": record.license_id,
         "open_access": record.effective_oa_status if isinstance(record, Publication) else None,
+        **_report_fields(record),
         "publication_year": record.publication_year,
         "publication_date": shown.get("publication_date"),
         "updated": shown.get("updated"),
         "record": shown,
     }
+
+
+def _report_fields(record: Record) -> dict[str, Any]:
+    """What the reports count: the effective Open Access category, peer review, the FAIR
+    assessment's scores and gaps."""
+    if isinstance(record, Publication):
+        override = record.oa_override or {}
+        return {
+            "oa_category": override.get("category") or record.oa_category,
+            "peer_reviewed": record.peer_reviewed,
+        }
+    if isinstance(record, Dataset) and record.fair_assessment:
+        assessment = record.fair_assessment
+        return {
+            "fair_score": assessment["score"],
+            "fair_essential": assessment["essential_passed"],
+            "fair_principles": assessment["scores"],
+            "fair_gaps": sorted({gap["test"] for gap in assessment["gaps"]}),
+        }
+    return {}
 
 
 def store(session: Session, record: Record) -> SearchDocument:

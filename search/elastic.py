@@ -33,7 +33,7 @@ from search.query import (
 )
 from search.suggest import SUGGEST_FIELDS, pick_suggestions
 
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
 TEXT_FIELDS = ["title^3", "keywords^2", "creators^2", "description", "journal"]
 
 
@@ -211,6 +211,13 @@ class ElasticBackend:
         body = build_query(request)
         response = self.client.search(index=self.alias, **body)
         return parse_result(request, response.body)
+
+    def aggregate(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The aggregations of a size-0 search (reports)."""
+        self._ensure_once()
+        response = self.client.search(index=self.alias, **body)
+        aggregations: dict[str, Any] = response.body.get("aggregations", {})
+        return aggregations
 
     def suggest(self, prefix: str, visibility: Visibility, size: int = 10) -> list[Suggestion]:
         self._ensure_once()

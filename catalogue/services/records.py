@@ -190,14 +190,8 @@ class RecordService(Generic[R]):
             raise Conflict(f"Only drafts can be published; this record is {record.status}.")
         self._check_publishable(record)
         before = self.editable_fields(record)
-        now = utcnow()
-        if record.publication_date is None:
-            record.publication_date = now.date()
-            record.publication_year = now.year
-        record.status = "published"
-        record.published_at = now
-        record.updated_at = now
-        # The newest published version of a concept is its current one.
+        # The newest published version of a concept is its current one.  Asked before any
+        # change, so the query flushes nothing: one publish, one revision.
         previous = list(
             session.scalars(
                 select(self.model).where(
@@ -207,6 +201,13 @@ class RecordService(Generic[R]):
                 )
             )
         )
+        now = utcnow()
+        if record.publication_date is None:
+            record.publication_date = now.date()
+            record.publication_year = now.year
+        record.status = "published"
+        record.published_at = now
+        record.updated_at = now
         for other in previous:
             other.is_latest = False
             other.updated_at = now

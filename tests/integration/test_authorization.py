@@ -289,6 +289,7 @@ MATRIX: dict[str, Cell] = {
     # Public reading.
     "search": Cell("GET", "/api/search?q=migraine", nothing, (200,) * 7),
     "suggest": Cell("GET", "/api/search/suggest?q=mig", nothing, (200,) * 7),
+    "Open Access report": Cell("GET", "/api/reports/open-access", nothing, (200,) * 7),
     "vocabulary": Cell("GET", "/api/vocabularies/themes", nothing, (200,) * 7),
 }
 

@@ -1,0 +1,75 @@
+"""``/api/reports/...``: the figures behind the institution's two objectives."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from catalogue.api.context import reader
+from catalogue.reports import (
+    build_open_access,
+    open_access_csv_rows,
+    open_access_rows_sql,
+)
+from schemas.reports import OpenAccessReportArgsSchema, OpenAccessReportSchema
+from search.elastic import ElasticBackend
+from search.reports import ReportQuery, open_access_rows_from_aggregations, open_access_search_body
+
+blp = Blueprint(
+    "reports",
+    __name__,
+    url_prefix="/api/reports",
+    description="How far the institution is from Open Access as the norm and FAIR research.",
+)
+
+
+def _query(args: dict[str, Any]) -> ReportQuery:
+    return ReportQuery(
+        scope=args["scope"],
+        themes=tuple(args.get("theme", ())),
+        departments=tuple(args.get("department", ())),
+        types=tuple(args.get("type", ())),
+        year_from=args.get("year_from"),
+        year_to=args.get("year_to"),
+        group_by=args.get("group_by"),
+    )
+
+
+def open_access_report(query: ReportQuery) -> dict[str, Any]:
+    """Counted by Elasticsearch when it is configured, by SQL otherwise."""
+    backend = current_app.extensions["catalogue"].backend
+    if isinstance(backend, ElasticBackend):
+        rows = open_access_rows_from_aggregations(backend.aggregate(open_access_search_body(query)))
+        counted_by = "elasticsearch"
+    else:
+        with reader() as session:
+            rows = open_access_rows_sql(session, query)
+        counted_by = "sql"
+    return {**build_open_access(rows, query), "counted_by": counted_by}
+
+
+@blp.route("/open-access")
+class OpenAccessReport(MethodView):
+    @blp.arguments(OpenAccessReportArgsSchema, location="query")
+    @blp.response(200, OpenAccessReportSchema)
+    @blp.alt_response(200, content_type="text/csv", description="format=csv: one row a year")
+    def get(self, args: dict[str, Any]) -> Any:
+        """Per publication year: counts per Open Access status in both schemes (international
+        and the Dutch monitor's), the share open against the 100% target and the national
+        reference figures; filter by theme, department, type and years, group by one of them.
+        ``format=csv`` gives the same as a spreadsheet."""
+        report = open_access_report(_query(args))
+        if args.get("format") == "csv":
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(open_access_csv_rows(report))
+            return Response(
+                buffer.getvalue(),
+                mimetype="text/csv",
+                headers={"Content-Disposition": 'attachment; filename="open-access.csv"'},
+            )
+        return report

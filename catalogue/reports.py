@@ -1,0 +1,186 @@
+"""The Open Access report: how far each publication year is from *Open Access is the norm*.
+
+Two ways to count, one way to report: Elasticsearch aggregations when Elasticsearch is
+configured, a SQL ``GROUP BY`` otherwise.  Both produce the same rows - (group, year,
+status, category, count) - and ``build_open_access`` turns rows into the report, so the two
+can only differ in the counting, which a test compares on the same data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_, exists, func, literal, select
+from sqlalchemy.orm import Session
+
+from catalogue.models import Publication, Record
+from catalogue.models.records import record_departments, record_themes
+from catalogue.openaccess import CATEGORIES, OPEN_STATUSES, STATUSES
+from search.reports import UNCLASSIFIED, ReportQuery, Row
+
+TARGET = 100.0
+# National reference figures (docs/domain.md): share Open Access per publication year.
+REFERENCE = {
+    "dutch_universities": {2016: 42.0, 2017: 50.0, 2019: 62.0, 2020: 73.0, 2021: 82.0},
+    "dutch_umcs": {2018: 70.0, 2021: 87.0},
+}
+REPORT_SCOPES = {
+    "peer-reviewed-articles": "peer-reviewed journal articles (the monitor's default)",
+    "articles": "journal articles, peer reviewed or not",
+    "all": "every publication",
+}
+GROUPS = ("theme", "department", "type")
+DUTCH_OPEN = frozenset({"gold", "hybrid", "green"})
+
+
+# -- counting with SQL ----------------------------------------------------------------------------
+
+
+def open_access_rows_sql(session: Session, query: ReportQuery) -> list[Row]:
+    override = Publication.oa_override
+    status = func.coalesce(override["status"].as_string(), Publication.oa_status, UNCLASSIFIED)
+    category = func.coalesce(
+        override["category"].as_string(), Publication.oa_category, UNCLASSIFIED
+    )
+    group: Any = literal(None)
+    joins: list[Any] = []
+    if query.group_by == "theme":
+        group = record_themes.c.theme_id
+        joins.append((record_themes, record_themes.c.record_id == Record.id))
+    elif query.group_by == "department":
+        group = record_departments.c.department_id
+        joins.append((record_departments, record_departments.c.record_id == Record.id))
+    elif query.group_by == "type":
+        group = Record.resource_type_id
+    year = Record.publication_year
+    statement = select(group, year, status, category, func.count()).select_from(Publication)
+    for table, condition in joins:
+        statement = statement.join(table, condition)
+    statement = statement.where(*_sql_filters(query)).group_by(group, year, status, category)
+    return [
+        Row(None if g is None else str(g), int(y), str(s), str(c), int(n))
+        for g, y, s, c, n in session.execute(statement)
+    ]
+
+
+def _sql_filters(query: ReportQuery) -> list[Any]:
+    conditions: list[Any] = [
+        Record.status == "published",
+        Record.is_latest.is_(True),
+        Record.publication_year.is_not(None),
+    ]
+    if query.scope in {"peer-reviewed-articles", "articles"}:
+        conditions.append(Record.resource_type_id == "JournalArticle")
+    if query.scope == "peer-reviewed-articles":
+        conditions.append(Publication.peer_reviewed.is_(True))
+    if query.types:
+        conditions.append(Record.resource_type_id.in_(query.types))
+    if query.themes:
+        conditions.append(
+            exists().where(
+                and_(
+                    record_themes.c.record_id == Record.id,
+                    record_themes.c.theme_id.in_(query.themes),
+                )
+            )
+        )
+    if query.departments:
+        conditions.append(
+            exists().where(
+                and_(
+                    record_departments.c.record_id == Record.id,
+                    record_departments.c.department_id.in_(query.departments),
+                )
+            )
+        )
+    if query.year_from is not None:
+        conditions.append(Record.publication_year >= query.year_from)
+    if query.year_to is not None:
+        conditions.append(Record.publication_year <= query.year_to)
+    return conditions
+
+
+# -- the report --------------------------------------------------------------------------------
+
+
+def _share(part: int, total: int) -> float | None:
+    return round(100 * part / total, 1) if total else None
+
+
+def build_open_access(rows: Iterable[Row], query: ReportQuery) -> dict[str, Any]:
+    """The report from counted rows: per (group and) year, counts per status in both
+    schemes, the share open against the target and the national reference figures."""
+    cells: dict[tuple[str | None, int], dict[str, dict[str, int]]] = defaultdict(
+        lambda: {"status": defaultdict(int), "category": defaultdict(int)}
+    )
+    for row in rows:
+        cell = cells[(row.group, row.year)]
+        cell["status"][row.status] += row.count
+        cell["category"][row.category] += row.count
+    series: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    for (group, year), cell in sorted(
+        cells.items(), key=lambda item: (item[0][0] or "", item[0][1])
+    ):
+        total = sum(cell["status"].values())
+        statuses = {name: cell["status"].get(name, 0) for name in (*STATUSES, UNCLASSIFIED)}
+        categories = {name: cell["category"].get(name, 0) for name in (*CATEGORIES, UNCLASSIFIED)}
+        series[group].append(
+            {
+                "year": year,
+                "total": total,
+                "international": statuses,
+                "dutch": categories,
+                "open_share": _share(sum(statuses[s] for s in OPEN_STATUSES), total),
+                "dutch_open_share": _share(sum(categories[c] for c in DUTCH_OPEN), total),
+                "gap_to_target": None
+                if total == 0
+                else round(TARGET - 100 * sum(categories[c] for c in DUTCH_OPEN) / total, 1),
+                "reference": {name: figures.get(year) for name, figures in REFERENCE.items()},
+            }
+        )
+    report: dict[str, Any] = {
+        "scope": query.scope,
+        "scope_description": REPORT_SCOPES[query.scope],
+        "filters": {
+            "theme": list(query.themes),
+            "department": list(query.departments),
+            "type": list(query.types),
+            "year_from": query.year_from,
+            "year_to": query.year_to,
+        },
+        "target": TARGET,
+        "open_statuses": sorted(OPEN_STATUSES),
+        "dutch_open_categories": sorted(DUTCH_OPEN),
+    }
+    if query.group_by:
+        report["group_by"] = query.group_by
+        report["groups"] = [
+            {"key": key, "years": years}
+            for key, years in sorted(series.items(), key=lambda item: item[0] or "")
+        ]
+    else:
+        report["years"] = series.get(None, [])
+    return report
+
+
+def open_access_csv_rows(report: dict[str, Any]) -> Iterable[list[Any]]:
+    """The report as CSV rows, header first: one row per (group and) year."""
+    header = ["group", "year", "total", *STATUSES, UNCLASSIFIED]
+    header += [f"nl_{c}" for c in CATEGORIES] + ["open_share", "dutch_open_share"]
+    header += [f"reference_{name}" for name in REFERENCE]
+    yield header
+    groups = report.get("groups") or [{"key": "", "years": report.get("years", [])}]
+    for group in groups:
+        for year in group["years"]:
+            yield [
+                group["key"],
+                year["year"],
+                year["total"],
+                *(year["international"][s] for s in (*STATUSES, UNCLASSIFIED)),
+                *(year["dutch"][c] for c in CATEGORIES),
+                year["open_share"],
+                year["dutch_open_share"],
+                *(year["reference"][name] for name in REFERENCE),
+            ]

@@ -1,0 +1,65 @@
+"""The wire format of the reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from catalogue.reports import GROUPS, REPORT_SCOPES
+from schemas.records import StrictSchema
+
+
+def _terms(description: str) -> fields.List[Any]:
+    return fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": description},
+    )
+
+
+class OpenAccessReportArgsSchema(StrictSchema):
+    scope = fields.String(
+        load_default="peer-reviewed-articles",
+        validate=validate.OneOf(tuple(REPORT_SCOPES)),
+        metadata={"description": "; ".join(f"{k}: {v}" for k, v in REPORT_SCOPES.items())},
+    )
+    theme = _terms("Only publications with one of these innovation themes")
+    department = _terms("Only publications of one of these departments")
+    type = _terms("Only these resource types (DataCite resourceTypeGeneral)")
+    year_from = fields.Integer(validate=validate.Range(min=1000, max=3000))
+    year_to = fields.Integer(validate=validate.Range(min=1000, max=3000))
+    group_by = fields.String(validate=validate.OneOf(GROUPS))
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class OpenAccessYearSchema(Schema):
+    year = fields.Integer()
+    total = fields.Integer()
+    international = fields.Dict(keys=fields.String(), values=fields.Integer())
+    dutch = fields.Dict(keys=fields.String(), values=fields.Integer())
+    open_share = fields.Float(allow_none=True, metadata={"description": "% open, international"})
+    dutch_open_share = fields.Float(
+        allow_none=True, metadata={"description": "% gold+hybrid+green"}
+    )
+    gap_to_target = fields.Float(allow_none=True, metadata={"description": "Points below 100%"})
+    reference = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+
+
+class OpenAccessGroupSchema(Schema):
+    key = fields.String()
+    years = fields.List(fields.Nested(OpenAccessYearSchema))
+
+
+class OpenAccessReportSchema(Schema):
+    scope = fields.String()
+    scope_description = fields.String()
+    filters = fields.Dict()
+    target = fields.Float()
+    open_statuses = fields.List(fields.String())
+    dutch_open_categories = fields.List(fields.String())
+    group_by = fields.String()
+    years = fields.List(fields.Nested(OpenAccessYearSchema))
+    groups = fields.List(fields.Nested(OpenAccessGroupSchema))
+    counted_by = fields.String(metadata={"description": "elasticsearch or sql"})

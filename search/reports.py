@@ -1,0 +1,112 @@
+"""Report counting in Elasticsearch: size-0 searches whose aggregations count records.
+
+The catalogue builds its reports from the rows these return (``catalogue.reports``), exactly
+as it does from its SQL ``GROUP BY``: one report, two ways to count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+UNCLASSIFIED = "unclassified"
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    scope: str = "peer-reviewed-articles"
+    themes: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    group_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    group: str | None
+    year: int
+    status: str
+    category: str
+    count: int
+
+
+# -- counting with Elasticsearch ----------------------------------------------------------------
+
+_ES_GROUP_FIELD = {"theme": "themes", "department": "departments", "type": "resource_type"}
+
+
+def open_access_search_body(query: ReportQuery) -> dict[str, Any]:
+    """A size-0 search whose aggregations count (group, year, status, category)."""
+    filters: list[dict[str, Any]] = [
+        {"term": {"kind": "publication"}},
+        {"term": {"status": "published"}},
+        {"term": {"is_latest": True}},
+        {"exists": {"field": "publication_year"}},
+    ]
+    if query.scope in {"peer-reviewed-articles", "articles"}:
+        filters.append({"term": {"resource_type": "JournalArticle"}})
+    if query.scope == "peer-reviewed-articles":
+        filters.append({"term": {"peer_reviewed": True}})
+    for field, values in (
+        ("resource_type", query.types),
+        ("themes", query.themes),
+        ("departments", query.departments),
+    ):
+        if values:
+            filters.append({"terms": {field: list(values)}})
+    years: dict[str, int] = {}
+    if query.year_from is not None:
+        years["gte"] = query.year_from
+    if query.year_to is not None:
+        years["lte"] = query.year_to
+    if years:
+        filters.append({"range": {"publication_year": years}})
+    by_status = {
+        "terms": {"field": "open_access", "size": 20, "missing": UNCLASSIFIED},
+        "aggs": {
+            "category": {"terms": {"field": "oa_category", "size": 20, "missing": UNCLASSIFIED}}
+        },
+    }
+    by_year = {
+        "terms": {"field": "publication_year", "size": 1000},
+        "aggs": {"status": by_status},
+    }
+    aggs: dict[str, Any] = {"year": by_year}
+    if query.group_by:
+        aggs = {
+            "group": {
+                "terms": {"field": _ES_GROUP_FIELD[query.group_by], "size": 1000},
+                "aggs": aggs,
+            }
+        }
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": {"bool": {"filter": filters}},
+        "aggs": aggs,
+    }
+
+
+def open_access_rows_from_aggregations(aggregations: dict[str, Any]) -> list[Row]:
+    def years(node: dict[str, Any], group: str | None) -> Iterable[Row]:
+        for year in node["year"]["buckets"]:
+            for status in year["status"]["buckets"]:
+                for category in status["category"]["buckets"]:
+                    yield Row(
+                        group,
+                        int(year["key"]),
+                        str(status["key"]),
+                        str(category["key"]),
+                        int(category["doc_count"]),
+                    )
+
+    if "group" in aggregations:
+        return [
+            row
+            for bucket in aggregations["group"]["buckets"]
+            for row in years(bucket, str(bucket["key"]))
+        ]
+    return list(years(aggregations, None))
