@@ -129,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(access.blp)
     api.register_blueprint(search_api.blp)
     api.register_blueprint(reports.blp)
+    api.register_blueprint(reports.worklists_blp)
     api.register_blueprint(vocabularies.blp)
     api.register_blueprint(accounts.blp)
     api.register_blueprint(health.blp)

@@ -34,6 +34,28 @@ class OpenAccessReportArgsSchema(StrictSchema):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
+class WorklistArgsSchema(StrictSchema):
+    days = fields.Integer(
+        load_default=30,
+        validate=validate.Range(min=0, max=3650),
+        metadata={"description": "embargoes: how far ahead to look"},
+    )
+    theme = _terms("Only records with one of these innovation themes")
+    department = _terms("Only records of one of these departments")
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+    size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class WorklistSchema(Schema):
+    name = fields.String()
+    description = fields.String()
+    total = fields.Integer()
+    page = fields.Integer()
+    size = fields.Integer()
+    items = fields.List(fields.Dict())
+
+
 class OpenAccessYearSchema(Schema):
     year = fields.Integer()
     total = fields.Integer()

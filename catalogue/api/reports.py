@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 from flask import Response, current_app
@@ -11,12 +12,19 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from catalogue.api.context import reader
+from catalogue.errors import NotFound
 from catalogue.reports import (
     build_open_access,
     open_access_csv_rows,
     open_access_rows_sql,
 )
-from schemas.reports import OpenAccessReportArgsSchema, OpenAccessReportSchema
+from catalogue.worklists import WORKLISTS, worklist
+from schemas.reports import (
+    OpenAccessReportArgsSchema,
+    OpenAccessReportSchema,
+    WorklistArgsSchema,
+    WorklistSchema,
+)
 from search.elastic import ElasticBackend
 from search.reports import ReportQuery, open_access_rows_from_aggregations, open_access_search_body
 
@@ -65,11 +73,59 @@ class OpenAccessReport(MethodView):
         ``format=csv`` gives the same as a spreadsheet."""
         report = open_access_report(_query(args))
         if args.get("format") == "csv":
-            buffer = io.StringIO()
-            csv.writer(buffer).writerows(open_access_csv_rows(report))
-            return Response(
-                buffer.getvalue(),
-                mimetype="text/csv",
-                headers={"Content-Disposition": 'attachment; filename="open-access.csv"'},
-            )
+            return _csv(open_access_csv_rows(report), "open-access.csv")
         return report
+
+
+def _csv(rows: Any, filename: str) -> Response:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+worklists_blp = Blueprint(
+    "worklists",
+    __name__,
+    url_prefix="/api/worklists",
+    description="What to act on next: " + "; ".join(f"{k}: {v}" for k, v in WORKLISTS.items()),
+)
+
+
+@worklists_blp.route("/<name>")
+class Worklist(MethodView):
+    @worklists_blp.arguments(WorklistArgsSchema, location="query")
+    @worklists_blp.response(200, WorklistSchema)
+    @worklists_blp.alt_response(404, description="No such worklist")
+    def get(self, args: dict[str, Any], name: str) -> Any:
+        """One page of a worklist (taverne, embargoes, unknown, fair); ``format=csv``
+        gives the whole list as a spreadsheet."""
+        if name not in WORKLISTS:
+            raise NotFound(f"No worklist {name!r}; there are {', '.join(WORKLISTS)}.")
+        as_csv = args["format"] == "csv"
+        with reader() as session:
+            page = worklist(
+                session,
+                name,
+                date.today(),
+                days=args["days"],
+                themes=tuple(args["theme"]),
+                departments=tuple(args["department"]),
+                page=1 if as_csv else args["page"],
+                size=100_000 if as_csv else args["size"],
+            )
+        if as_csv:
+            columns = ["id", "kind", "title", "doi", "publication_year"]
+            extra = sorted({key for item in page["items"] for key in item} - set(columns))
+            rows = [columns + extra] + [
+                [_cell(item.get(key)) for key in columns + extra] for item in page["items"]
+            ]
+            return _csv(rows, f"{name}.csv")
+        return page
+
+
+def _cell(value: Any) -> Any:
+    return "; ".join(map(str, value)) if isinstance(value, list) else value

@@ -113,6 +113,10 @@ def a_theme(client: FlaskClient) -> str:
     return term
 
 
+def a_worklist(client: FlaskClient) -> str:
+    return "taverne"
+
+
 def nothing(client: FlaskClient) -> str:
     return ""
 
@@ -290,6 +294,7 @@ MATRIX: dict[str, Cell] = {
     "search": Cell("GET", "/api/search?q=migraine", nothing, (200,) * 7),
     "suggest": Cell("GET", "/api/search/suggest?q=mig", nothing, (200,) * 7),
     "Open Access report": Cell("GET", "/api/reports/open-access", nothing, (200,) * 7),
+    "a worklist": Cell("GET", "/api/worklists/{id}", a_worklist, (200,) * 7),
     "vocabulary": Cell("GET", "/api/vocabularies/themes", nothing, (200,) * 7),
 }
 
@@ -351,4 +356,6 @@ def _param(path: str) -> str:
         return "user_id"
     if path.startswith("/api/vocabularies"):
         return "term_id"
+    if path.startswith("/api/worklists"):
+        return "name"
     return "record_id"

@@ -1,0 +1,91 @@
+"""Worklists: what library staff and data stewards should act on next."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from tests.integration.conftest import as_user, minimal_dataset, minimal_publication
+
+
+def publish(client: FlaskClient, kind: str, body: dict[str, Any]) -> str:
+    created = client.post(f"/api/{kind}", json=body, headers=as_user("anna"))
+    assert created.status_code == 201, created.json
+    url = f"/api/{kind}/{created.json['id']}/publish"
+    assert client.post(url, headers=as_user("anna", **{"If-Match": '"1"'})).status_code == 200
+    return str(created.json["id"])
+
+
+def test_taverne_embargoes_unknown_and_fair(client: FlaskClient) -> None:
+    soon = (date.today() + timedelta(days=10)).isoformat()
+    later = (date.today() + timedelta(days=300)).isoformat()
+    taverne = publish(
+        client,
+        "publications",
+        minimal_publication(
+            doi="10.1234/w.1", publisher_free_to_read=False, short_work=True, publicly_funded=True
+        ),
+    )
+    publish(  # open: not on the Taverne list
+        client,
+        "publications",
+        minimal_publication(
+            doi="10.1234/w.2",
+            publisher_free_to_read=True,
+            publisher_license="CC-BY-4.0",
+            short_work=True,
+            publicly_funded=True,
+        ),
+    )
+    embargoed = publish(
+        client,
+        "publications",
+        minimal_publication(
+            doi="10.1234/w.3",
+            publisher_free_to_read=False,
+            deposit={
+                "version": "accepted",
+                "url": "https://repository.example.org/9",
+                "embargo_until": soon,
+            },
+        ),
+    )
+    publish(
+        client,
+        "publications",
+        minimal_publication(
+            doi="10.1234/w.4",
+            publisher_free_to_read=False,
+            deposit={
+                "version": "accepted",
+                "url": "https://repository.example.org/8",
+                "embargo_until": later,
+            },
+        ),
+    )
+    unknown = publish(client, "publications", minimal_publication(doi="10.1234/w.5"))
+    dataset = publish(
+        client, "datasets", minimal_dataset(access_right="embargoed", embargo_until=soon)
+    )
+
+    listed = client.get("/api/worklists/taverne").json
+    assert [item["id"] for item in listed["items"]] == [taverne]
+    assert listed["items"][0]["taverne_date"] == "2023-08-14"
+    assert listed["items"][0]["shareable_now"] is True
+    ending = client.get("/api/worklists/embargoes?days=30").json
+    assert {item["id"] for item in ending["items"]} == {embargoed, dataset}
+    assert ending["total"] == 2
+    assert [i["id"] for i in client.get("/api/worklists/unknown").json["items"]] == [unknown]
+    fair = client.get("/api/worklists/fair").json
+    assert [item["id"] for item in fair["items"]] == [dataset]
+    assert fair["items"][0]["essential_gaps"] and fair["items"][0]["hints"]
+
+    as_csv = client.get("/api/worklists/embargoes?days=30&format=csv")
+    rows = list(csv.reader(io.StringIO(as_csv.get_data(as_text=True))))
+    assert rows[0][:3] == ["id", "kind", "title"] and len(rows) == 3
+    assert client.get("/api/worklists/nonsense").status_code == 404
+    assert client.get("/api/worklists/embargoes?days=-1").status_code == 422
