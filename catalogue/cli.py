@@ -11,6 +11,7 @@ import signal
 import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -26,7 +27,7 @@ from catalogue import migrate, registers
 from catalogue.app import CatalogueState, create_app
 from catalogue.config import Settings
 from catalogue.indexing import Indexer
-from catalogue.models import ROLES, SCOPES, User, UserRole, utcnow
+from catalogue.models import ROLES, SCOPES, ReportSnapshot, User, UserRole, utcnow
 from catalogue.services import openaccess as openaccess_service
 from catalogue.services.accounts import identity_of, issue_token
 from catalogue.services.audit import security_event
@@ -418,3 +419,41 @@ def import_deals(path: Path) -> None:
     console.print(", ".join(f"{value} {key}" for key, value in counts.items()))
     totals = _reclassify(ids, date.today(), "classifying affected publications")
     console.print(f"{totals['changed']} of {totals['checked']} affected publications changed")
+
+
+@main.group()
+def report() -> None:
+    """Reports: frozen yearly snapshots."""
+
+
+@report.command("snapshot")
+@click.option("--year", type=click.IntRange(1900, 3000), required=True, help="Publication year")
+@click.option("--by", "taken_by", default=None, help="Who takes it (for the record)")
+@with_appcontext
+def report_snapshot(year: int, taken_by: str | None) -> None:
+    """Freeze the Open Access and FAIR figures of one year as they are today.
+
+    Stores both reports for the year, overall and per theme and department; later changes to
+    the records do not alter a snapshot.  See them at /api/reports/snapshots.
+    """
+    from catalogue.api.reports import fair_report, open_access_report
+    from search.reports import ReportQuery
+
+    figures: dict[str, Any] = {}
+    for group_by in (None, "theme", "department"):
+        suffix = f"_by_{group_by}" if group_by else ""
+        query = ReportQuery(year_from=year, year_to=year, group_by=group_by)
+        figures[f"open_access{suffix}"] = open_access_report(query)
+        figures[f"fair{suffix}"] = fair_report(query)  # the scope concerns publications
+    with _state().db.unit_of_work() as session:
+        snapshot = ReportSnapshot(
+            report="yearly",
+            year=year,
+            parameters={"scope": ReportQuery().scope},
+            taken_at=utcnow(),
+            taken_by=taken_by,
+            figures=figures,
+        )
+        session.add(snapshot)
+        session.flush()
+        console.print(f"snapshot {snapshot.id}: {year} as measured on {snapshot.taken_at:%Y-%m-%d}")

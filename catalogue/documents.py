@@ -67,12 +67,15 @@ def _report_fields(record: Record) -> dict[str, Any]:
             "peer_reviewed": record.peer_reviewed,
         }
     if isinstance(record, Dataset) and record.fair_assessment:
-        assessment = record.fair_assessment
         return {
-            "fair_score": assessment["score"],
-            "fair_essential": assessment["essential_passed"],
-            "fair_principles": assessment["scores"],
-            "fair_gaps": sorted({gap["test"] for gap in assessment["gaps"]}),
+            "fair_essential": record.fair_essential_passed,
+            "fair_score10": record.fair_score10,
+            "fair_f10": record.fair_f10,
+            "fair_a10": record.fair_a10,
+            "fair_i10": record.fair_i10,
+            "fair_r10": record.fair_r10,
+            "fair_bucket": record.fair_bucket,
+            "fair_gaps": [gap.test_id for gap in record.fair_gaps],
         }
     return {}
 

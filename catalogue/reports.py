@@ -1,9 +1,10 @@
-"""The Open Access report: how far each publication year is from *Open Access is the norm*.
+"""The reports: how far each year is from *Open Access is the norm* and *research is FAIR*.
 
 Two ways to count, one way to report: Elasticsearch aggregations when Elasticsearch is
 configured, a SQL ``GROUP BY`` otherwise.  Both produce the same rows - (group, year,
-status, category, count) - and ``build_open_access`` turns rows into the report, so the two
-can only differ in the counting, which a test compares on the same data.
+status, category, count) for Open Access, one ``FairCell`` per (group, year) for FAIR - and
+``build_open_access`` and ``build_fair`` turn them into the report, so the two can only
+differ in the counting, which a test compares on the same data.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, select
+from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.orm import Session
 
-from catalogue.models import Publication, Record
+from catalogue.fair import TESTS
+from catalogue.models import Dataset, FairGap, Publication, Record, ReportSnapshot
 from catalogue.models.records import record_departments, record_themes
 from catalogue.openaccess import CATEGORIES, OPEN_STATUSES, STATUSES
-from search.reports import UNCLASSIFIED, ReportQuery, Row
+from search.reports import FAIR_SUMS, UNCLASSIFIED, FairCell, ReportQuery, Row
 
 TARGET = 100.0
 # National reference figures (docs/domain.md): share Open Access per publication year.
@@ -44,36 +46,41 @@ def open_access_rows_sql(session: Session, query: ReportQuery) -> list[Row]:
     category = func.coalesce(
         override["category"].as_string(), Publication.oa_category, UNCLASSIFIED
     )
-    group: Any = literal(None)
-    joins: list[Any] = []
-    if query.group_by == "theme":
-        group = record_themes.c.theme_id
-        joins.append((record_themes, record_themes.c.record_id == Record.id))
-    elif query.group_by == "department":
-        group = record_departments.c.department_id
-        joins.append((record_departments, record_departments.c.record_id == Record.id))
-    elif query.group_by == "type":
-        group = Record.resource_type_id
+    group, joins = _grouping(query)
     year = Record.publication_year
     statement = select(group, year, status, category, func.count()).select_from(Publication)
     for table, condition in joins:
         statement = statement.join(table, condition)
-    statement = statement.where(*_sql_filters(query)).group_by(group, year, status, category)
+    statement = statement.where(*_sql_filters(query, "publication"))
+    statement = statement.group_by(group, year, status, category)
     return [
         Row(None if g is None else str(g), int(y), str(s), str(c), int(n))
         for g, y, s, c, n in session.execute(statement)
     ]
 
 
-def _sql_filters(query: ReportQuery) -> list[Any]:
+def _grouping(query: ReportQuery) -> tuple[Any, list[Any]]:
+    """The column to group by, and the joins it needs."""
+    if query.group_by == "theme":
+        return record_themes.c.theme_id, [(record_themes, record_themes.c.record_id == Record.id)]
+    if query.group_by == "department":
+        return record_departments.c.department_id, [
+            (record_departments, record_departments.c.record_id == Record.id)
+        ]
+    if query.group_by == "type":
+        return Record.resource_type_id, []
+    return literal(None), []
+
+
+def _sql_filters(query: ReportQuery, kind: str) -> list[Any]:
     conditions: list[Any] = [
         Record.status == "published",
         Record.is_latest.is_(True),
         Record.publication_year.is_not(None),
     ]
-    if query.scope in {"peer-reviewed-articles", "articles"}:
+    if kind == "publication" and query.scope in {"peer-reviewed-articles", "articles"}:
         conditions.append(Record.resource_type_id == "JournalArticle")
-    if query.scope == "peer-reviewed-articles":
+    if kind == "publication" and query.scope == "peer-reviewed-articles":
         conditions.append(Publication.peer_reviewed.is_(True))
     if query.types:
         conditions.append(Record.resource_type_id.in_(query.types))
@@ -184,3 +191,128 @@ def open_access_csv_rows(report: dict[str, Any]) -> Iterable[list[Any]]:
                 year["dutch_open_share"],
                 *(year["reference"][name] for name in REFERENCE),
             ]
+
+
+# -- the FAIR report ------------------------------------------------------------------------------
+
+
+def fair_cells_sql(session: Session, query: ReportQuery) -> list[FairCell]:
+    """Three ``GROUP BY`` queries: counts and sums, score deciles, failed tests."""
+    group, joins = _grouping(query)
+    year = Record.publication_year
+    conditions = [*_sql_filters(query, "dataset"), Dataset.fair_score10.is_not(None)]
+
+    def grouped(*columns: Any, extra_join: Any = None) -> Any:
+        statement = select(group, year, *columns).select_from(Dataset)
+        for table, condition in joins:
+            statement = statement.join(table, condition)
+        if extra_join is not None:
+            statement = statement.join(*extra_join)
+        return statement.where(*conditions)
+
+    cells: dict[tuple[str | None, int], FairCell] = {}
+    sums = [func.sum(getattr(Dataset, column)) for column in FAIR_SUMS.values()]
+    essential = func.sum(case((Dataset.fair_essential_passed.is_(True), 1), else_=0))
+    totals = grouped(func.count(), essential, *sums).group_by(group, year)
+    for g, y, count, passed, *values in session.execute(totals):
+        key = (None if g is None else str(g), int(y))
+        cells[key] = FairCell(
+            key[0],
+            key[1],
+            int(count),
+            int(passed),
+            dict(zip(FAIR_SUMS, map(int, values), strict=True)),
+        )
+    deciles = grouped(Dataset.fair_bucket, func.count()).group_by(group, year, Dataset.fair_bucket)
+    for g, y, bucket, count in session.execute(deciles):
+        cells[(None if g is None else str(g), int(y))].buckets[int(bucket)] = int(count)
+    gaps = grouped(
+        FairGap.test_id, func.count(), extra_join=(FairGap, FairGap.dataset_id == Dataset.id)
+    ).group_by(group, year, FairGap.test_id)
+    for g, y, test_id, count in session.execute(gaps):
+        cells[(None if g is None else str(g), int(y))].gaps[str(test_id)] = int(count)
+    return list(cells.values())
+
+
+def _mean(total: int, count: int) -> float | None:
+    """A mean of tenths of a percent, as a percentage with one decimal."""
+    return round(total / count / 10, 1) if count else None
+
+
+def build_fair(cells: Iterable[FairCell], query: ReportQuery, top: int = 10) -> dict[str, Any]:
+    """Per (group and) year: datasets, the share passing every essential indicator (target
+    100%), mean score overall and per F, A, I, R, the scores' distribution in deciles and the
+    most frequent gaps."""
+    series: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    for cell in sorted(cells, key=lambda c: (c.group or "", c.year)):
+        gaps = sorted(cell.gaps.items(), key=lambda item: (-item[1], item[0]))[:top]
+        series[cell.group].append(
+            {
+                "year": cell.year,
+                "datasets": cell.datasets,
+                "essential_passed": cell.essential,
+                "essential_share": _share(cell.essential, cell.datasets),
+                "mean_score": _mean(cell.sums.get("score", 0), cell.datasets),
+                "mean_scores": {
+                    p: _mean(cell.sums.get(p, 0), cell.datasets) for p in ("F", "A", "I", "R")
+                },
+                "distribution": {str(d): cell.buckets.get(d, 0) for d in range(0, 100, 10)},
+                "top_gaps": [
+                    {
+                        "test": test,
+                        "datasets": count,
+                        "share": _share(count, cell.datasets),
+                        "hint": TESTS[test].hint if test in TESTS else None,
+                    }
+                    for test, count in gaps
+                ],
+            }
+        )
+    report: dict[str, Any] = {
+        "target": TARGET,
+        "filters": {
+            "theme": list(query.themes),
+            "department": list(query.departments),
+            "year_from": query.year_from,
+            "year_to": query.year_to,
+        },
+    }
+    if query.group_by:
+        report["group_by"] = query.group_by
+        report["groups"] = [
+            {"key": key, "years": years}
+            for key, years in sorted(series.items(), key=lambda item: item[0] or "")
+        ]
+    else:
+        report["years"] = series.get(None, [])
+    return report
+
+
+def fair_csv_rows(report: dict[str, Any]) -> Iterable[list[Any]]:
+    """The FAIR report as CSV rows, header first: one row per (group and) year."""
+    deciles = [f"score_{d}_{d + 9}" for d in range(0, 100, 10)]
+    yield [
+        "group", "year", "datasets", "essential_passed", "essential_share", "mean_score",
+        "mean_F", "mean_A", "mean_I", "mean_R", *deciles, "top_gaps",
+    ]  # fmt: skip
+    groups = report.get("groups") or [{"key": "", "years": report.get("years", [])}]
+    for group in groups:
+        for year in group["years"]:
+            yield [
+                group["key"],
+                year["year"],
+                year["datasets"],
+                year["essential_passed"],
+                year["essential_share"],
+                year["mean_score"],
+                *(year["mean_scores"][p] for p in ("F", "A", "I", "R")),
+                *(year["distribution"][str(d)] for d in range(0, 100, 10)),
+                "; ".join(f"{gap['test']} ({gap['datasets']})" for gap in year["top_gaps"]),
+            ]
+
+
+# -- snapshots ------------------------------------------------------------------------------------
+
+
+def list_snapshots(session: Session) -> list[ReportSnapshot]:
+    return list(session.scalars(select(ReportSnapshot).order_by(ReportSnapshot.taken_at.desc())))

@@ -34,6 +34,64 @@ class OpenAccessReportArgsSchema(StrictSchema):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
+class FairReportArgsSchema(StrictSchema):
+    theme = _terms("Only datasets with one of these innovation themes")
+    department = _terms("Only datasets of one of these departments")
+    year_from = fields.Integer(validate=validate.Range(min=1000, max=3000))
+    year_to = fields.Integer(validate=validate.Range(min=1000, max=3000))
+    group_by = fields.String(validate=validate.OneOf(("theme", "department")))
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class FairGapCountSchema(Schema):
+    test = fields.String(metadata={"description": "The F-UJI test failed"})
+    datasets = fields.Integer()
+    share = fields.Float(allow_none=True)
+    hint = fields.String(allow_none=True)
+
+
+class FairYearSchema(Schema):
+    year = fields.Integer()
+    datasets = fields.Integer()
+    essential_passed = fields.Integer()
+    essential_share = fields.Float(allow_none=True, metadata={"description": "% passing all"})
+    mean_score = fields.Float(allow_none=True)
+    mean_scores = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+    distribution = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Datasets per score decile: '0' is 0-9.9%, '90' is 90-100%"},
+    )
+    top_gaps = fields.List(fields.Nested(FairGapCountSchema))
+
+
+class FairGroupSchema(Schema):
+    key = fields.String()
+    years = fields.List(fields.Nested(FairYearSchema))
+
+
+class FairReportSchema(Schema):
+    target = fields.Float()
+    filters = fields.Dict()
+    group_by = fields.String()
+    years = fields.List(fields.Nested(FairYearSchema))
+    groups = fields.List(fields.Nested(FairGroupSchema))
+    counted_by = fields.String(metadata={"description": "elasticsearch or sql"})
+
+
+class SnapshotSummarySchema(Schema):
+    id = fields.Integer()
+    report = fields.String()
+    year = fields.Integer()
+    parameters = fields.Dict()
+    taken_at = fields.DateTime()
+    taken_by = fields.String(allow_none=True)
+
+
+class SnapshotSchema(SnapshotSummarySchema):
+    figures = fields.Dict(metadata={"description": "The reports of the year, as on taken_at"})
+
+
 class WorklistArgsSchema(StrictSchema):
     days = fields.Integer(
         load_default=30,

@@ -7,7 +7,7 @@ as it does from its SQL ``GROUP BY``: one report, two ways to count.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 UNCLASSIFIED = "unclassified"
@@ -38,25 +38,25 @@ class Row:
 _ES_GROUP_FIELD = {"theme": "themes", "department": "departments", "type": "resource_type"}
 
 
-def open_access_search_body(query: ReportQuery) -> dict[str, Any]:
-    """A size-0 search whose aggregations count (group, year, status, category)."""
+def _filters(query: ReportQuery, kind: str) -> list[dict[str, Any]]:
+    """Published current versions of ``kind`` within the query's scope and filters."""
     filters: list[dict[str, Any]] = [
-        {"term": {"kind": "publication"}},
+        {"term": {"kind": kind}},
         {"term": {"status": "published"}},
         {"term": {"is_latest": True}},
         {"exists": {"field": "publication_year"}},
     ]
-    if query.scope in {"peer-reviewed-articles", "articles"}:
+    if kind == "publication" and query.scope in {"peer-reviewed-articles", "articles"}:
         filters.append({"term": {"resource_type": "JournalArticle"}})
-    if query.scope == "peer-reviewed-articles":
+    if kind == "publication" and query.scope == "peer-reviewed-articles":
         filters.append({"term": {"peer_reviewed": True}})
-    for field, values in (
+    for field_name, values in (
         ("resource_type", query.types),
         ("themes", query.themes),
         ("departments", query.departments),
     ):
         if values:
-            filters.append({"terms": {field: list(values)}})
+            filters.append({"terms": {field_name: list(values)}})
     years: dict[str, int] = {}
     if query.year_from is not None:
         years["gte"] = query.year_from
@@ -64,6 +64,12 @@ def open_access_search_body(query: ReportQuery) -> dict[str, Any]:
         years["lte"] = query.year_to
     if years:
         filters.append({"range": {"publication_year": years}})
+    return filters
+
+
+def open_access_search_body(query: ReportQuery) -> dict[str, Any]:
+    """A size-0 search whose aggregations count (group, year, status, category)."""
+    filters = _filters(query, "publication")
     by_status = {
         "terms": {"field": "open_access", "size": 20, "missing": UNCLASSIFIED},
         "aggs": {
@@ -108,5 +114,75 @@ def open_access_rows_from_aggregations(aggregations: dict[str, Any]) -> list[Row
             row
             for bucket in aggregations["group"]["buckets"]
             for row in years(bucket, str(bucket["key"]))
+        ]
+    return list(years(aggregations, None))
+
+
+@dataclass
+class FairCell:
+    """What the FAIR report counts for one (group, year): sums in tenths of a percent."""
+
+    group: str | None
+    year: int
+    datasets: int = 0
+    essential: int = 0
+    sums: dict[str, int] = field(default_factory=dict)
+    buckets: dict[int, int] = field(default_factory=dict)
+    gaps: dict[str, int] = field(default_factory=dict)
+
+
+FAIR_SUMS = {
+    "score": "fair_score10",
+    "F": "fair_f10",
+    "A": "fair_a10",
+    "I": "fair_i10",
+    "R": "fair_r10",
+}
+
+
+def fair_search_body(query: ReportQuery) -> dict[str, Any]:
+    filters = [*_filters(query, "dataset"), {"exists": {"field": "fair_score10"}}]
+    per_year: dict[str, Any] = {
+        "essential": {"filter": {"term": {"fair_essential": True}}},
+        "bucket": {"terms": {"field": "fair_bucket", "size": 20}},
+        "gaps": {"terms": {"field": "fair_gaps", "size": 200}},
+        **{name: {"sum": {"field": source}} for name, source in FAIR_SUMS.items()},
+    }
+    aggs: dict[str, Any] = {
+        "year": {"terms": {"field": "publication_year", "size": 1000}, "aggs": per_year}
+    }
+    if query.group_by:
+        aggs = {
+            "group": {
+                "terms": {"field": _ES_GROUP_FIELD[query.group_by], "size": 1000},
+                "aggs": aggs,
+            }
+        }
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": {"bool": {"filter": filters}},
+        "aggs": aggs,
+    }
+
+
+def fair_cells_from_aggregations(aggregations: dict[str, Any]) -> list[FairCell]:
+    def years(node: dict[str, Any], group: str | None) -> Iterable[FairCell]:
+        for year in node["year"]["buckets"]:
+            yield FairCell(
+                group=group,
+                year=int(year["key"]),
+                datasets=int(year["doc_count"]),
+                essential=int(year["essential"]["doc_count"]),
+                sums={name: round(year[name]["value"]) for name in FAIR_SUMS},
+                buckets={int(b["key"]): int(b["doc_count"]) for b in year["bucket"]["buckets"]},
+                gaps={str(b["key"]): int(b["doc_count"]) for b in year["gaps"]["buckets"]},
+            )
+
+    if "group" in aggregations:
+        return [
+            cell
+            for bucket in aggregations["group"]["buckets"]
+            for cell in years(bucket, str(bucket["key"]))
         ]
     return list(years(aggregations, None))

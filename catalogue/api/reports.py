@@ -13,20 +13,35 @@ from flask_smorest import Blueprint
 
 from catalogue.api.context import reader
 from catalogue.errors import NotFound
+from catalogue.models import ReportSnapshot
 from catalogue.reports import (
+    build_fair,
     build_open_access,
+    fair_cells_sql,
+    fair_csv_rows,
+    list_snapshots,
     open_access_csv_rows,
     open_access_rows_sql,
 )
 from catalogue.worklists import WORKLISTS, worklist
 from schemas.reports import (
+    FairReportArgsSchema,
+    FairReportSchema,
     OpenAccessReportArgsSchema,
     OpenAccessReportSchema,
+    SnapshotSchema,
+    SnapshotSummarySchema,
     WorklistArgsSchema,
     WorklistSchema,
 )
 from search.elastic import ElasticBackend
-from search.reports import ReportQuery, open_access_rows_from_aggregations, open_access_search_body
+from search.reports import (
+    ReportQuery,
+    fair_cells_from_aggregations,
+    fair_search_body,
+    open_access_rows_from_aggregations,
+    open_access_search_body,
+)
 
 blp = Blueprint(
     "reports",
@@ -61,6 +76,19 @@ def open_access_report(query: ReportQuery) -> dict[str, Any]:
     return {**build_open_access(rows, query), "counted_by": counted_by}
 
 
+def fair_report(query: ReportQuery) -> dict[str, Any]:
+    """Counted by Elasticsearch when it is configured, by SQL otherwise."""
+    backend = current_app.extensions["catalogue"].backend
+    if isinstance(backend, ElasticBackend):
+        cells = fair_cells_from_aggregations(backend.aggregate(fair_search_body(query)))
+        counted_by = "elasticsearch"
+    else:
+        with reader() as session:
+            cells = fair_cells_sql(session, query)
+        counted_by = "sql"
+    return {**build_fair(cells, query), "counted_by": counted_by}
+
+
 @blp.route("/open-access")
 class OpenAccessReport(MethodView):
     @blp.arguments(OpenAccessReportArgsSchema, location="query")
@@ -75,6 +103,41 @@ class OpenAccessReport(MethodView):
         if args.get("format") == "csv":
             return _csv(open_access_csv_rows(report), "open-access.csv")
         return report
+
+
+@blp.route("/fair")
+class FairReport(MethodView):
+    @blp.arguments(FairReportArgsSchema, location="query")
+    @blp.response(200, FairReportSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Per year (and theme or department): published datasets, the share passing every
+        essential FAIR indicator against the 100% target, mean scores per F, A, I, R, the
+        distribution of scores and the most frequent gaps with what to fix."""
+        report = fair_report(_query({**args, "scope": "all", "type": []}))
+        if args.get("format") == "csv":
+            return _csv(fair_csv_rows(report), "fair.csv")
+        return report
+
+
+@blp.route("/snapshots")
+class Snapshots(MethodView):
+    @blp.response(200, SnapshotSummarySchema(many=True))
+    def get(self) -> Any:
+        """Frozen yearly figures, newest first (``catalogue report snapshot``)."""
+        with reader() as session:
+            return list_snapshots(session)
+
+
+@blp.route("/snapshots/<int:snapshot_id>")
+class Snapshot(MethodView):
+    @blp.response(200, SnapshotSchema)
+    def get(self, snapshot_id: int) -> Any:
+        """One snapshot: the reports for its year as they were on the day it was taken."""
+        with reader() as session:
+            found = session.get(ReportSnapshot, snapshot_id)
+            if found is None:
+                raise NotFound(f"No snapshot {snapshot_id}.")
+            return found
 
 
 def _csv(rows: Any, filename: str) -> Response:

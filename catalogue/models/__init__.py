@@ -19,12 +19,14 @@ from catalogue.models.records import (
     Creator,
     Dataset,
     Distribution,
+    FairGap,
     FundingReference,
     Journal,
     NationalDeal,
     Publication,
     Record,
     RelatedIdentifier,
+    ReportSnapshot,
 )
 from catalogue.models.vocabularies import AccessRight, Department, Licence, ResourceType, Theme
 
@@ -57,6 +59,7 @@ __all__ = [
     "Dataset",
     "Department",
     "Distribution",
+    "FairGap",
     "FundingReference",
     "Journal",
     "Licence",
@@ -66,6 +69,7 @@ __all__ = [
     "Record",
     "RecordEditor",
     "RelatedIdentifier",
+    "ReportSnapshot",
     "ResourceType",
     "SearchDocument",
     "Theme",

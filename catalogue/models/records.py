@@ -167,10 +167,19 @@ class Dataset(Record):
     # The FAIR assessment (catalogue.fair), computed whenever the dataset is saved; the
     # optional network checks' results (does the DOI resolve...) are kept apart, never guessed.
     fair_score: Mapped[float | None] = mapped_column(Float)
-    fair_essential_passed: Mapped[bool | None] = mapped_column(Boolean)
+    fair_essential_passed: Mapped[bool | None] = mapped_column(Boolean, index=True)
     fair_assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     fair_assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fair_network: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What the FAIR report counts, as whole tenths of a percent: sums stay exact, so SQL and
+    # Elasticsearch give the same means.  ``fair_bucket``: the score's decile (0, 10 ... 90).
+    fair_score10: Mapped[int | None] = mapped_column(Integer)
+    fair_f10: Mapped[int | None] = mapped_column(Integer)
+    fair_a10: Mapped[int | None] = mapped_column(Integer)
+    fair_i10: Mapped[int | None] = mapped_column(Integer)
+    fair_r10: Mapped[int | None] = mapped_column(Integer)
+    fair_bucket: Mapped[int | None] = mapped_column(Integer)
+    fair_gaps: Mapped[list[FairGap]] = relationship(cascade="all, delete-orphan")
 
     distributions: Mapped[list[Distribution]] = relationship(
         order_by="Distribution.position", cascade="all, delete-orphan"
@@ -189,6 +198,31 @@ class Dataset(Record):
         if not (self.temporal_start or self.temporal_end):
             return None
         return {"start": self.temporal_start, "end": self.temporal_end}
+
+
+class FairGap(Base):
+    """A FAIR test a dataset fails (one row each), for the report's most frequent gaps."""
+
+    __tablename__ = "fair_gaps"
+
+    dataset_id: Mapped[str] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    )
+    test_id: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+class ReportSnapshot(Base):
+    """A report's figures frozen on a date: later changes to the records do not alter it."""
+
+    __tablename__ = "report_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    taken_by: Mapped[str | None] = mapped_column(String(255))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class Publication(Record):

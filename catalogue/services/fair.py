@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalogue import fair
-from catalogue.models import Dataset, utcnow
+from catalogue.models import Dataset, FairGap, utcnow
 from schemas.records import DatasetSchema
 
 _SCHEMA = DatasetSchema()
@@ -23,6 +23,14 @@ def assess_dataset(dataset: Dataset) -> fair.Assessment:
     dataset.fair_essential_passed = result.essential_passed
     dataset.fair_assessment = result.as_dict()
     dataset.fair_assessed_at = utcnow()
+    tenths = {p: round(10 * result.score(p)) for p in fair.PRINCIPLES}
+    dataset.fair_score10 = round(10 * result.score())
+    dataset.fair_f10, dataset.fair_a10 = tenths["F"], tenths["A"]
+    dataset.fair_i10, dataset.fair_r10 = tenths["I"], tenths["R"]
+    dataset.fair_bucket = min(dataset.fair_score10 // 100, 9) * 10
+    failed = sorted({gap["test"] for gap in dataset.fair_assessment["gaps"]})
+    if [gap.test_id for gap in dataset.fair_gaps] != failed:
+        dataset.fair_gaps = [FairGap(test_id=test_id) for test_id in failed]
     return result
 
 

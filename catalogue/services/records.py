@@ -111,6 +111,7 @@ class RecordService(Generic[R]):
         ]
         if self.model is Dataset:
             options.append(selectinload(Dataset.distributions))
+            options.append(selectinload(Dataset.fair_gaps))
         if self.model is Publication:
             options.append(selectinload(Publication.journal))
         return options

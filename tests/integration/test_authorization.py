@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from catalogue.models import ReportSnapshot, utcnow
 from tests.integration.conftest import (
     as_user,
     issue_test_token,
@@ -111,6 +112,15 @@ def a_theme(client: FlaskClient) -> str:
     url = f"/api/vocabularies/themes/{term}"
     _ok(client.put(url, json=body, headers=as_user("ada", "administrator")))
     return term
+
+
+def a_snapshot(client: FlaskClient) -> str:
+    app = client.application
+    with app.extensions["catalogue"].db.unit_of_work() as session:
+        snapshot = ReportSnapshot(report="yearly", year=2020, figures={}, taken_at=utcnow())
+        session.add(snapshot)
+        session.flush()
+        return str(snapshot.id)
 
 
 def a_worklist(client: FlaskClient) -> str:
@@ -294,6 +304,9 @@ MATRIX: dict[str, Cell] = {
     "search": Cell("GET", "/api/search?q=migraine", nothing, (200,) * 7),
     "suggest": Cell("GET", "/api/search/suggest?q=mig", nothing, (200,) * 7),
     "Open Access report": Cell("GET", "/api/reports/open-access", nothing, (200,) * 7),
+    "FAIR report": Cell("GET", "/api/reports/fair", nothing, (200,) * 7),
+    "snapshots": Cell("GET", "/api/reports/snapshots", nothing, (200,) * 7),
+    "a snapshot": Cell("GET", "/api/reports/snapshots/{id}", a_snapshot, (200,) * 7),
     "a worklist": Cell("GET", "/api/worklists/{id}", a_worklist, (200,) * 7),
     "vocabulary": Cell("GET", "/api/vocabularies/themes", nothing, (200,) * 7),
 }
@@ -358,4 +371,6 @@ def _param(path: str) -> str:
         return "term_id"
     if path.startswith("/api/worklists"):
         return "name"
+    if path.startswith("/api/reports/snapshots"):
+        return "snapshot_id"
     return "record_id"

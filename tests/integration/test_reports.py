@@ -1,5 +1,5 @@
-"""The Open Access report: figures a librarian can check by hand, and the same figures from
-Elasticsearch aggregations and from SQL on the same data."""
+"""The reports: figures a librarian can check by hand, the same figures from Elasticsearch
+aggregations and from SQL on the same data, and snapshots that do not change."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from itertools import count
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from catalogue.reports import build_open_access, open_access_rows_sql
+from catalogue.cli import main
+from catalogue.reports import build_fair, build_open_access, fair_cells_sql, open_access_rows_sql
 from search.reports import ReportQuery
-from tests.integration.conftest import as_user, minimal_publication
+from tests.integration.conftest import as_user, minimal_dataset, minimal_publication
 
 _serial = count()
 
@@ -122,3 +124,95 @@ def test_elasticsearch_and_sql_give_identical_figures(
     assert from_search.pop("counted_by") == "elasticsearch"
     assert from_search == from_sql
     assert from_sql.get("years") or from_sql.get("groups")
+
+
+@pytest.fixture()
+def datasets(client: FlaskClient) -> FlaskClient:
+    def dataset(year: int, theme: str, **fields: Any) -> None:
+        body = minimal_dataset(
+            title=f"Data {next(_serial)}",
+            publication_date=f"{year}-06-01",
+            themes=[theme],
+            **fields,
+        )
+        created = client.post("/api/datasets", json=body, headers=as_user("anna"))
+        assert created.status_code == 201, created.json
+        url = f"/api/datasets/{created.json['id']}/publish"
+        published = client.post(url, headers=as_user("anna", **{"If-Match": '"1"'}))
+        assert published.status_code == 200, published.json
+
+    complete = {
+        "doi": None,
+        "keywords": ["migraine"],
+        "publisher": "LUMC",
+        "version": "1.0",
+        "related_identifiers": [{"identifier": "10.1212/wnl.1", "relation_type": "IsSupplementTo"}],
+    }
+    dataset(2022, "neuroscience", **{**complete, "doi": "10.34894/fair.1"})
+    dataset(2022, "neuroscience")
+    dataset(2023, "genetics", **{**complete, "doi": "10.34894/fair.2"})
+    dataset(2023, "genetics", license=None, access_right="metadata-only")
+    client.post("/api/datasets", json=minimal_dataset(), headers=as_user("anna"))  # a draft
+    return client
+
+
+def test_fair_report_figures(datasets: FlaskClient) -> None:
+    report = datasets.get("/api/reports/fair").json
+    years = {year["year"]: year for year in report["years"]}
+    assert set(years) == {2022, 2023}
+    y2022 = years[2022]
+    assert y2022["datasets"] == 2 and y2022["essential_passed"] == 1
+    assert y2022["essential_share"] == 50.0
+    assert sum(y2022["distribution"].values()) == 2
+    assert y2022["mean_scores"]["A"] is not None
+    top = {gap["test"]: gap["datasets"] for gap in years[2023]["top_gaps"]}
+    assert top["FsF-R1.1-01M-1"] == 1  # the dataset without a licence
+    assert any(gap["hint"] and "license" in gap["hint"] for gap in years[2023]["top_gaps"])
+    grouped = datasets.get("/api/reports/fair?group_by=theme&format=csv")
+    rows = list(csv.reader(io.StringIO(grouped.get_data(as_text=True))))
+    assert [row[:3] for row in rows[1:]] == [
+        ["genetics", "2023", "2"],
+        ["neuroscience", "2022", "2"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        ReportQuery(scope="all"),
+        ReportQuery(scope="all", group_by="theme"),
+        ReportQuery(scope="all", themes=("genetics",), year_from=2023),
+        ReportQuery(scope="all", group_by="department"),
+    ],
+)
+def test_fair_figures_are_identical_from_elasticsearch_and_sql(
+    app: Flask, datasets: FlaskClient, query: ReportQuery
+) -> None:
+    from catalogue.api.reports import fair_report
+
+    with app.test_request_context():
+        from_search = fair_report(query)
+    with app.extensions["catalogue"].db.reader() as session:
+        from_sql = build_fair(fair_cells_sql(session, query), query)
+    assert from_search.pop("counted_by") == "elasticsearch"
+    assert from_search == from_sql
+    assert from_sql.get("years") or from_sql.get("groups")
+
+
+def test_a_snapshot_keeps_its_figures_when_the_data_changes(
+    app: Flask, catalogue: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in app.extensions["catalogue"].settings.to_environ().items():
+        monkeypatch.setenv(name, value)
+    taken = CliRunner().invoke(main, ["report", "snapshot", "--year", "2020", "--by", "lotte"])
+    assert taken.exit_code == 0, taken.output
+    publish(catalogue, 2020, "neuroscience", HYBRID)  # the year changes afterwards
+
+    listed = catalogue.get("/api/reports/snapshots").json
+    assert [(s["year"], s["taken_by"]) for s in listed] == [(2020, "lotte")]
+    frozen = catalogue.get(f"/api/reports/snapshots/{listed[0]['id']}").json["figures"]
+    assert [y["total"] for y in frozen["open_access"]["years"]] == [3]
+    assert "fair" in frozen and "open_access_by_theme" in frozen
+    live = catalogue.get("/api/reports/open-access?year_from=2020&year_to=2020").json
+    assert [y["total"] for y in live["years"]] == [4]
+    assert catalogue.get("/api/reports/snapshots/999").status_code == 404
