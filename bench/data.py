@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, text
 
-from catalogue.demo import DemoGenerator
+from catalogue import fair, openaccess
+from catalogue.demo import JOURNALS, DemoGenerator
 from catalogue.models import (
     Base,
     Creator,
     Dataset,
     Distribution,
+    FairGap,
     FundingReference,
     Publication,
     Record,
@@ -29,6 +32,12 @@ from catalogue.models.records import record_departments, record_themes
 from schemas.records import DatasetSchema, PublicationSchema
 
 CHUNK = 2000
+_SCHEMAS = {"dataset": DatasetSchema(), "publication": PublicationSchema()}
+# The demo journals' DOAJ facts (membership, APC), by eISSN or ISSN.
+DOAJ = {
+    (eissn or issn): (in_doaj, Decimal(apc) if in_doaj and apc is not None else None)
+    for _title, issn, eissn, _publisher, in_doaj, apc in JOURNALS
+}
 
 
 def empty(engine: Engine) -> None:
@@ -46,7 +55,7 @@ def load(
 ) -> None:
     """Write ``count`` published records (one dataset in three) in chunks."""
     generator = DemoGenerator(seed)
-    schemas = {"dataset": DatasetSchema(), "publication": PublicationSchema()}
+    schemas = _SCHEMAS
     now = datetime.now(UTC)
     done = 0
     while done < count:
@@ -55,8 +64,13 @@ def load(
         for _ in range(size):
             kind = "dataset" if generator.rng.random() < 1 / 3 else "publication"
             raw = generator.dataset() if kind == "dataset" else generator.publication()
-            raw.pop("journal", None)  # the journal register is not what is measured here
-            _rows(kind, schemas[kind].load(raw), now, rows)
+            # The journal register is not what is measured here: its DOAJ facts go with the row.
+            journal = raw.pop("journal", None) or {}
+            data = schemas[kind].load(raw)
+            if kind == "publication":
+                facts = DOAJ.get(journal.get("eissn") or journal.get("issn"))
+                data["in_doaj"], data["apc"] = facts if facts else (False, None)
+            _rows(kind, data, now, rows)
         with engine.begin() as connection:
             for table in Base.metadata.sorted_tables:
                 if rows.get(table):
@@ -105,6 +119,11 @@ def _rows(
         },
     )
     if kind == "dataset":
+        assessment = fair.assess({**_SCHEMAS[kind].dump(data), "status": "published"})
+        tenths = {p: round(10 * assessment.score(p)) for p in fair.PRINCIPLES}
+        score10 = round(10 * assessment.score())
+        for gap in sorted({g["test"] for g in assessment.as_dict()["gaps"]}):
+            add(FairGap, {"dataset_id": record_id, "test_id": gap})
         contact = data.get("contact_point") or {}
         period = data.get("temporal_coverage") or {}
         add(
@@ -121,6 +140,14 @@ def _rows(
                 "personal_data": data["personal_data"],
                 "health_data": data["health_data"],
                 "applicable_legislation": data["applicable_legislation"],
+                "fair_score": assessment.score(),
+                "fair_essential_passed": assessment.essential_passed,
+                "fair_score10": score10,
+                "fair_f10": tenths["F"],
+                "fair_a10": tenths["A"],
+                "fair_i10": tenths["I"],
+                "fair_r10": tenths["R"],
+                "fair_bucket": min(score10 // 100, 9) * 10,
             },
         )
         for position, item in enumerate(data["distributions"]):
@@ -140,6 +167,22 @@ def _rows(
             )
     else:
         deposit = data.get("deposit") or {}
+        result = openaccess.classify(
+            openaccess.Inputs(
+                publication_date=date,
+                journal_in_doaj=data.get("in_doaj"),
+                journal_apc=data.get("apc"),
+                publisher_free_to_read=data.get("publisher_free_to_read"),
+                publisher_license=data.get("publisher_license_id"),
+                deposit_version=deposit.get("version"),
+                deposit_url=deposit.get("url"),
+                deposit_embargo_until=deposit.get("embargo_until"),
+                deposit_license=deposit.get("license_id"),
+                short_work=data.get("short_work"),
+                publicly_funded=data.get("publicly_funded"),
+            ),
+            now.date(),
+        )
         add(
             Publication,
             {
@@ -153,6 +196,14 @@ def _rows(
                 "deposit_embargo_until": deposit.get("embargo_until"),
                 "short_work": data.get("short_work"),
                 "publicly_funded": data.get("publicly_funded"),
+                "oa_status": result.status,
+                "oa_category": result.category,
+                "oa_embargoed": result.embargoed,
+                "taverne_eligible": result.taverne_eligible,
+                "taverne_date": result.taverne_date,
+                "plan_s_compliant": result.plan_s_compliant,
+                "oa_as_of": result.as_of,
+                "oa_rules": list(result.rules),
             },
         )
     for position, creator in enumerate(data["creators"]):

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Run the search benchmarks against a real PostgreSQL and Elasticsearch, started (and
-# stopped) the same way as for the tests.  Arguments go to `python -m bench.search`:
+# Run the benchmarks against a real PostgreSQL and Elasticsearch, started (and stopped) the
+# same way as for the tests.  Arguments go to `python -m bench.search` (or, after `reports`,
+# to `python -m bench.reports`):
 #
-#   bash bench/run.sh                          # 10^4 and 10^5 records
+#   bash bench/run.sh                          # search: 10^4 and 10^5 records
 #   bash bench/run.sh --records 10000 100000 1000000 --seconds 20
+#   bash bench/run.sh reports --records 100000 --repeat 7
 set -euo pipefail
 ES_HEAP="${ES_HEAP:-2g}"
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/services.sh"
 say "Benchmarks"
-.venv/bin/python -m bench.search "$@"
+case "${1:-}" in
+  reports) shift; .venv/bin/python -m bench.reports "$@" ;;
+  *) .venv/bin/python -m bench.search "$@" ;;
+esac
