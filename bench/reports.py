@@ -223,7 +223,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
                 f"{plain:.1f}",
                 f"{es / plain:.2f}x" if plain else "-",
             )
-    Console().print(table)
+    Console(width=120).print(table)
 
 
 def main() -> None:

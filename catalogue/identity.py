@@ -20,6 +20,7 @@ from flask import current_app, g, request, session
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
+from sqlalchemy import select
 
 from catalogue.api.context import db
 from catalogue.errors import Forbidden, NotAuthenticated
@@ -108,8 +109,6 @@ def _from_provider_token(value: str) -> Identity:
         raise NotAuthenticated("The access token is malformed.") from exc
     claims: dict[str, Any] = token.claims
     subject = f"{metadata['issuer']}|{claims['sub']}"
-    from sqlalchemy import select
-
     with db().unit_of_work() as work:
         user = work.scalar(select(User).where(User.subject == subject))
         if user is None or not user.active:

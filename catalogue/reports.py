@@ -161,6 +161,13 @@ def build_open_access(rows: Iterable[Row], query: ReportQuery) -> dict[str, Any]
         "open_statuses": sorted(OPEN_STATUSES),
         "dutch_open_categories": sorted(DUTCH_OPEN),
     }
+    return _with_series(report, series, query)
+
+
+def _with_series(
+    report: dict[str, Any], series: dict[str | None, list[dict[str, Any]]], query: ReportQuery
+) -> dict[str, Any]:
+    """The per-year figures: as ``years``, or as ``groups`` of years when grouped."""
     if query.group_by:
         report["group_by"] = query.group_by
         report["groups"] = [
@@ -277,15 +284,7 @@ def build_fair(cells: Iterable[FairCell], query: ReportQuery, top: int = 10) -> 
             "year_to": query.year_to,
         },
     }
-    if query.group_by:
-        report["group_by"] = query.group_by
-        report["groups"] = [
-            {"key": key, "years": years}
-            for key, years in sorted(series.items(), key=lambda item: item[0] or "")
-        ]
-    else:
-        report["years"] = series.get(None, [])
-    return report
+    return _with_series(report, series, query)
 
 
 def fair_csv_rows(report: dict[str, Any]) -> Iterable[list[Any]]:

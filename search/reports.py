@@ -6,11 +6,12 @@ as it does from its SQL ``GROUP BY``: one report, two ways to count.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 UNCLASSIFIED = "unclassified"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,16 @@ def open_access_search_body(query: ReportQuery) -> dict[str, Any]:
             "category": {"terms": {"field": "oa_category", "size": 20, "missing": UNCLASSIFIED}}
         },
     }
-    by_year = {
-        "terms": {"field": "publication_year", "size": 1000},
-        "aggs": {"status": by_status},
+    return _per_year_search(query, filters, {"status": by_status})
+
+
+def _per_year_search(
+    query: ReportQuery, filters: list[dict[str, Any]], per_year: dict[str, Any]
+) -> dict[str, Any]:
+    """A size-0 search: ``per_year`` aggregations in each year (within each group)."""
+    aggs: dict[str, Any] = {
+        "year": {"terms": {"field": "publication_year", "size": 1000}, "aggs": per_year}
     }
-    aggs: dict[str, Any] = {"year": by_year}
     if query.group_by:
         aggs = {
             "group": {
@@ -96,6 +102,19 @@ def open_access_search_body(query: ReportQuery) -> dict[str, Any]:
     }
 
 
+def _per_group(
+    aggregations: dict[str, Any], years: Callable[[dict[str, Any], str | None], Iterable[T]]
+) -> list[T]:
+    """What ``years`` makes of each group's (or the only) year buckets."""
+    if "group" in aggregations:
+        return [
+            item
+            for bucket in aggregations["group"]["buckets"]
+            for item in years(bucket, str(bucket["key"]))
+        ]
+    return list(years(aggregations, None))
+
+
 def open_access_rows_from_aggregations(aggregations: dict[str, Any]) -> list[Row]:
     def years(node: dict[str, Any], group: str | None) -> Iterable[Row]:
         for year in node["year"]["buckets"]:
@@ -109,13 +128,7 @@ def open_access_rows_from_aggregations(aggregations: dict[str, Any]) -> list[Row
                         int(category["doc_count"]),
                     )
 
-    if "group" in aggregations:
-        return [
-            row
-            for bucket in aggregations["group"]["buckets"]
-            for row in years(bucket, str(bucket["key"]))
-        ]
-    return list(years(aggregations, None))
+    return _per_group(aggregations, years)
 
 
 @dataclass
@@ -148,22 +161,7 @@ def fair_search_body(query: ReportQuery) -> dict[str, Any]:
         "gaps": {"terms": {"field": "fair_gaps", "size": 200}},
         **{name: {"sum": {"field": source}} for name, source in FAIR_SUMS.items()},
     }
-    aggs: dict[str, Any] = {
-        "year": {"terms": {"field": "publication_year", "size": 1000}, "aggs": per_year}
-    }
-    if query.group_by:
-        aggs = {
-            "group": {
-                "terms": {"field": _ES_GROUP_FIELD[query.group_by], "size": 1000},
-                "aggs": aggs,
-            }
-        }
-    return {
-        "size": 0,
-        "track_total_hits": False,
-        "query": {"bool": {"filter": filters}},
-        "aggs": aggs,
-    }
+    return _per_year_search(query, filters, per_year)
 
 
 def fair_cells_from_aggregations(aggregations: dict[str, Any]) -> list[FairCell]:
@@ -179,10 +177,4 @@ def fair_cells_from_aggregations(aggregations: dict[str, Any]) -> list[FairCell]
                 gaps={str(b["key"]): int(b["doc_count"]) for b in year["gaps"]["buckets"]},
             )
 
-    if "group" in aggregations:
-        return [
-            cell
-            for bucket in aggregations["group"]["buckets"]
-            for cell in years(bucket, str(bucket["key"]))
-        ]
-    return list(years(aggregations, None))
+    return _per_group(aggregations, years)
