@@ -348,7 +348,13 @@ class DemoGenerator:
         theme = rng.choice(list(THEMES))
         year = self._year()
         data = self._common(theme, year)
-        title, issn, eissn, publisher, in_doaj, _apc = rng.choice(JOURNALS)
+        open_ = rng.random() < self._openness(theme, year)
+        # Open work appears in fully Open Access journals about half the time; closed work
+        # never does (everything in a DOAJ journal is free to read).
+        fully_open = open_ and rng.random() < 0.5
+        title, issn, eissn, publisher, in_doaj, _apc = rng.choice(
+            [journal for journal in JOURNALS if journal[4] == fully_open]
+        )
         data["journal"] = {
             k: v
             for k, v in {
@@ -372,7 +378,6 @@ class DemoGenerator:
             "ConferencePaper",
         }
         data["publicly_funded"] = bool(data["funding"]) or rng.random() < 0.6
-        open_ = rng.random() < self._openness(theme, year)
         if in_doaj:
             data["publisher_free_to_read"] = True
             data["publisher_license"] = "CC-BY-4.0"
@@ -381,7 +386,9 @@ class DemoGenerator:
             data["publisher_license"] = "CC-BY-4.0" if rng.random() < 0.75 else None
         else:
             data["publisher_free_to_read"] = False
-        if (open_ and not data["publisher_free_to_read"]) or rng.random() < 0.3:
+        # Open work not free at the publisher is in the repository; some other work is
+        # deposited too, usually under an embargo.
+        if (open_ and not data["publisher_free_to_read"]) or rng.random() < 0.15:
             published = date.fromisoformat(data["publication_date"])
             embargo = published + timedelta(days=rng.choice([0, 0, 180, 365]))
             data["deposit"] = {
