@@ -179,25 +179,31 @@ def _with_series(
     return report
 
 
+def _years_of(report: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
+    """(group key, year figures) for every year of a report, grouped or not."""
+    groups = report.get("groups") or [{"key": "", "years": report.get("years", [])}]
+    for group in groups:
+        for year in group["years"]:
+            yield group["key"], year
+
+
 def open_access_csv_rows(report: dict[str, Any]) -> Iterable[list[Any]]:
     """The report as CSV rows, header first: one row per (group and) year."""
     header = ["group", "year", "total", *STATUSES, UNCLASSIFIED]
     header += [f"nl_{c}" for c in CATEGORIES] + ["open_share", "dutch_open_share"]
     header += [f"reference_{name}" for name in REFERENCE]
     yield header
-    groups = report.get("groups") or [{"key": "", "years": report.get("years", [])}]
-    for group in groups:
-        for year in group["years"]:
-            yield [
-                group["key"],
-                year["year"],
-                year["total"],
-                *(year["international"][s] for s in (*STATUSES, UNCLASSIFIED)),
-                *(year["dutch"][c] for c in CATEGORIES),
-                year["open_share"],
-                year["dutch_open_share"],
-                *(year["reference"][name] for name in REFERENCE),
-            ]
+    for key, year in _years_of(report):
+        yield [
+            key,
+            year["year"],
+            year["total"],
+            *(year["international"][s] for s in (*STATUSES, UNCLASSIFIED)),
+            *(year["dutch"][c] for c in CATEGORIES),
+            year["open_share"],
+            year["dutch_open_share"],
+            *(year["reference"][name] for name in REFERENCE),
+        ]
 
 
 # -- the FAIR report ------------------------------------------------------------------------------
@@ -294,20 +300,18 @@ def fair_csv_rows(report: dict[str, Any]) -> Iterable[list[Any]]:
         "group", "year", "datasets", "essential_passed", "essential_share", "mean_score",
         "mean_F", "mean_A", "mean_I", "mean_R", *deciles, "top_gaps",
     ]  # fmt: skip
-    groups = report.get("groups") or [{"key": "", "years": report.get("years", [])}]
-    for group in groups:
-        for year in group["years"]:
-            yield [
-                group["key"],
-                year["year"],
-                year["datasets"],
-                year["essential_passed"],
-                year["essential_share"],
-                year["mean_score"],
-                *(year["mean_scores"][p] for p in ("F", "A", "I", "R")),
-                *(year["distribution"][str(d)] for d in range(0, 100, 10)),
-                "; ".join(f"{gap['test']} ({gap['datasets']})" for gap in year["top_gaps"]),
-            ]
+    for key, year in _years_of(report):
+        yield [
+            key,
+            year["year"],
+            year["datasets"],
+            year["essential_passed"],
+            year["essential_share"],
+            year["mean_score"],
+            *(year["mean_scores"][p] for p in ("F", "A", "I", "R")),
+            *(year["distribution"][str(d)] for d in range(0, 100, 10)),
+            "; ".join(f"{gap['test']} ({gap['datasets']})" for gap in year["top_gaps"]),
+        ]
 
 
 # -- snapshots ------------------------------------------------------------------------------------

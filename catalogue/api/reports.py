@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
 
 from catalogue.api.context import reader
 from catalogue.errors import NotFound
@@ -65,28 +67,35 @@ def _query(args: dict[str, Any]) -> ReportQuery:
 
 def open_access_report(query: ReportQuery) -> dict[str, Any]:
     """Counted by Elasticsearch when it is configured, by SQL otherwise."""
-    backend = current_app.extensions["catalogue"].backend
-    if isinstance(backend, ElasticBackend):
-        rows = open_access_rows_from_aggregations(backend.aggregate(open_access_search_body(query)))
-        counted_by = "elasticsearch"
-    else:
-        with reader() as session:
-            rows = open_access_rows_sql(session, query)
-        counted_by = "sql"
-    return {**build_open_access(rows, query), "counted_by": counted_by}
+    return _counted(
+        lambda backend: build_open_access(
+            open_access_rows_from_aggregations(backend.aggregate(open_access_search_body(query))),
+            query,
+        ),
+        lambda session: build_open_access(open_access_rows_sql(session, query), query),
+    )
 
 
 def fair_report(query: ReportQuery) -> dict[str, Any]:
     """Counted by Elasticsearch when it is configured, by SQL otherwise."""
+    return _counted(
+        lambda backend: build_fair(
+            fair_cells_from_aggregations(backend.aggregate(fair_search_body(query))), query
+        ),
+        lambda session: build_fair(fair_cells_sql(session, query), query),
+    )
+
+
+def _counted(
+    by_search: Callable[[ElasticBackend], dict[str, Any]],
+    by_sql: Callable[[Session], dict[str, Any]],
+) -> dict[str, Any]:
+    """A report from Elasticsearch's aggregations when it is the search backend, else SQL."""
     backend = current_app.extensions["catalogue"].backend
     if isinstance(backend, ElasticBackend):
-        cells = fair_cells_from_aggregations(backend.aggregate(fair_search_body(query)))
-        counted_by = "elasticsearch"
-    else:
-        with reader() as session:
-            cells = fair_cells_sql(session, query)
-        counted_by = "sql"
-    return {**build_fair(cells, query), "counted_by": counted_by}
+        return {**by_search(backend), "counted_by": "elasticsearch"}
+    with reader() as session:
+        return {**by_sql(session), "counted_by": "sql"}
 
 
 @blp.route("/open-access")
