@@ -28,6 +28,7 @@ from catalogue.jsonio import OrjsonProvider
 from search import SearchConfig, SearchEngine
 from search.elastic import ElasticBackend
 from search.embedded import EmbeddedBackend
+from search.query import SearchFailed
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +205,16 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(TransportError)
     def _search_unavailable(exc: TransportError) -> tuple[Response, int]:
         log.warning("search engine unavailable: %s", type(exc).__name__)
+        response, code = _error(503, "Search is unavailable; try again shortly.")
+        response.headers["Retry-After"] = "5"
+        return response, code
+
+    @app.errorhandler(SearchFailed)
+    def _search_failed(exc: SearchFailed) -> tuple[Response, int]:
+        if not exc.transient:
+            log.error("search refused: %s", exc)
+            return _error(500, "Internal error; it has been logged.")
+        log.warning("search failed: %s", exc)
         response, code = _error(503, "Search is unavailable; try again shortly.")
         response.headers["Retry-After"] = "5"
         return response, code

@@ -26,6 +26,7 @@ from search.query import (
     DeleteAction,
     FacetValue,
     Hit,
+    SearchFailed,
     SearchRequest,
     SearchResult,
     Suggestion,
@@ -208,9 +209,9 @@ class ElasticBackend:
 
     def search(self, request: SearchRequest) -> SearchResult:
         self._ensure_once()
-        body = build_query(request)
-        response = self.client.search(index=self.alias, **body)
-        return parse_result(request, response.body)
+        searches = build_searches(request)
+        response = self.client.msearch(index=self.alias, searches=msearch_lines(searches))
+        return parse_result(request, response.body["responses"])
 
     def aggregate(self, body: dict[str, Any]) -> dict[str, Any]:
         """The aggregations of a size-0 search (reports)."""
@@ -291,31 +292,22 @@ def _agg(facet: str) -> dict[str, Any]:
     return {"terms": {"field": field, "size": FACET_SIZE}}
 
 
-def build_query(request: SearchRequest) -> dict[str, Any]:
-    """The Elasticsearch request body for ``request``.
+def build_searches(request: SearchRequest) -> list[dict[str, Any]]:
+    """The Elasticsearch searches that answer ``request``, sent together in one ``_msearch``.
 
     User text goes through ``simple_query_string``, which understands phrases, ``+``/``-``,
     ``|`` and trailing ``*`` and never fails on bad syntax; no scripts, no ``query_string``.
-    Facet filters go to ``post_filter`` and each facet is counted under all the other
-    filters, so choosing one theme still shows how many records the other themes have.
+
+    Each facet is counted under all the *other* chosen filters, so choosing one theme still
+    shows how many records the other themes have.  The first search narrows by every chosen
+    filter, returns the hits and counts the facets nobody chose; each chosen facet then gets a
+    small size-0 search narrowed by the others, which the engine may answer from its shard
+    request cache.  (One search with a filter aggregation per facet tested every matching
+    record against the filters nine times over: more than twice as slow at 10^5 records.)
     """
-    must: list[dict[str, Any]] = []
-    if request.text.strip():
-        must.append(
-            {
-                "simple_query_string": {
-                    "query": request.text,
-                    "fields": TEXT_FIELDS,
-                    "default_operator": "and",
-                    "flags": "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|WHITESPACE|ESCAPE",
-                    "lenient": True,
-                }
-            }
-        )
-    query = {"bool": {"filter": _base_filters(request), "must": must or [{"match_all": {}}]}}
     chosen = {facet: values for facet, values in request.filters.items() if values}
-    body: dict[str, Any] = {
-        "query": query,
+    hits: dict[str, Any] = {
+        "query": _query(request, [_facet_filter(f, v) for f, v in chosen.items()]),
         "size": request.size,
         "track_total_hits": True,
         "sort": _sort(request),
@@ -331,28 +323,45 @@ def build_query(request: SearchRequest) -> dict[str, Any]:
         },
     }
     if request.after is not None:
-        body["search_after"] = list(request.after)
+        hits["search_after"] = list(request.after)
     else:
-        body["from"] = (request.page - 1) * request.size
-    if chosen:
-        body["post_filter"] = {"bool": {"filter": [_facet_filter(f, v) for f, v in chosen.items()]}}
-    if request.facets:
-        body["aggs"] = {
-            facet: {
-                "filter": {
-                    "bool": {
-                        "filter": [
-                            _facet_filter(other, values)
-                            for other, values in chosen.items()
-                            if other != facet
-                        ]
-                    }
-                },
-                "aggs": {"values": _agg(facet)},
-            }
-            for facet in FACETS
+        hits["from"] = (request.page - 1) * request.size
+    if not request.facets:
+        return [hits]
+    hits["aggs"] = {facet: _agg(facet) for facet in FACETS if facet not in chosen}
+    return [hits] + [
+        {
+            "query": _query(
+                request, [_facet_filter(o, v) for o, v in chosen.items() if o != facet]
+            ),
+            "size": 0,
+            "track_total_hits": False,
+            "aggs": {facet: _agg(facet)},
         }
-    return body
+        for facet in chosen
+    ]
+
+
+def _query(request: SearchRequest, facet_filters: list[dict[str, Any]]) -> dict[str, Any]:
+    must: list[dict[str, Any]] = [{"match_all": {}}]
+    if request.text.strip():
+        must = [
+            {
+                "simple_query_string": {
+                    "query": request.text,
+                    "fields": TEXT_FIELDS,
+                    "default_operator": "and",
+                    "flags": "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|WHITESPACE|ESCAPE",
+                    "lenient": True,
+                }
+            }
+        ]
+    return {"bool": {"filter": _base_filters(request) + facet_filters, "must": must}}
+
+
+def msearch_lines(searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``searches`` as ``_msearch`` wants them: a header (the alias's defaults) before each."""
+    return [line for search in searches for line in ({}, search)]
 
 
 def _sort(request: SearchRequest) -> list[Any]:
@@ -366,26 +375,39 @@ def _sort(request: SearchRequest) -> list[Any]:
     return [{"publication_date": {"order": "desc", "missing": "_last"}}, tiebreak]
 
 
-def parse_result(request: SearchRequest, body: dict[str, Any]) -> SearchResult:
-    raw_hits = body["hits"]["hits"]
+def parse_result(request: SearchRequest, responses: list[dict[str, Any]]) -> SearchResult:
+    """One result from the answers to :func:`build_searches`, hits search first."""
+    for response in responses:
+        if "error" in response:
+            raise SearchFailed(int(response.get("status", 500)), response["error"])
+    raw_hits = responses[0]["hits"]["hits"]
     hits = [
         Hit(id=hit["_id"], record=hit["_source"]["record"], highlights=hit.get("highlight", {}))
         for hit in raw_hits
     ]
+    counted: dict[str, Any] = {}
+    for response in responses:
+        counted.update(response.get("aggregations") or {})
     facets: dict[str, list[FacetValue]] = {}
-    for facet, agg in (body.get("aggregations") or {}).items():
-        facets[facet] = [
+    for facet in FACETS:
+        if facet not in counted:
+            continue
+        values = [
             FacetValue(
                 key=str(int(b["key"])) if facet == "year" else str(b["key"]),
                 count=int(b["doc_count"]),
             )
-            for b in agg["values"]["buckets"]
+            for b in counted[facet]["buckets"]
         ]
         if facet == "year":
-            facets[facet].sort(key=lambda value: value.key, reverse=True)
+            values.sort(key=lambda value: value.key, reverse=True)
+        facets[facet] = values
     next_after = None
     if raw_hits and len(raw_hits) == request.size:
         next_after = tuple(raw_hits[-1]["sort"])
     return SearchResult(
-        total=int(body["hits"]["total"]["value"]), hits=hits, facets=facets, next_after=next_after
+        total=int(responses[0]["hits"]["total"]["value"]),
+        hits=hits,
+        facets=facets,
+        next_after=next_after,
     )

@@ -79,6 +79,20 @@ class SearchResult:
     next_after: tuple[Any, ...] | None
 
 
+class SearchFailed(RuntimeError):
+    """The engine refused or failed a search it was sent (not: could not be reached)."""
+
+    def __init__(self, status: int, error: Any) -> None:
+        reason = error.get("reason", error) if isinstance(error, dict) else error
+        super().__init__(f"{status}: {reason}")
+        self.status = status
+
+    @property
+    def transient(self) -> bool:
+        """Overloaded or failing shards: worth trying again, unlike a refused search."""
+        return self.status == 429 or self.status >= 500
+
+
 @dataclass(frozen=True)
 class Suggestion:
     text: str

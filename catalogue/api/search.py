@@ -104,9 +104,15 @@ class _VocabularyLabels:
             return self._labels
 
 
+# Schema instances, not classes: webargs would build (and deep-copy the fields of) a new
+# schema for every request on the hottest path.
+_SEARCH_ARGS = SearchArgsSchema()
+_SUGGEST_ARGS = SuggestArgsSchema()
+
+
 @blp.route("")
 class Search(MethodView):
-    @blp.arguments(SearchArgsSchema, location="query")
+    @blp.arguments(_SEARCH_ARGS, location="query")
     @blp.response(200, SearchPageSchema)
     @blp.alt_response(503, description="The search engine is unavailable")
     def get(self, args: dict[str, Any]) -> Response:
@@ -121,7 +127,7 @@ class Search(MethodView):
 
 @blp.route("/suggest")
 class Suggest(MethodView):
-    @blp.arguments(SuggestArgsSchema, location="query")
+    @blp.arguments(_SUGGEST_ARGS, location="query")
     @blp.response(200, SuggestionsSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Type-ahead: titles, creator names and keywords starting with what was typed."""

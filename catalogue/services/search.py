@@ -7,7 +7,7 @@ from typing import Any
 from catalogue.errors import InvalidInput
 from catalogue.indexing import SearchBackend
 from catalogue.permissions import Identity, search_visibility
-from search.query import SearchRequest, SearchResult, Suggestion, decode_after
+from search.query import SearchFailed, SearchRequest, SearchResult, Suggestion, decode_after
 
 _FILTERS = (
     "kind",
@@ -51,7 +51,14 @@ def search_records(
         after=after,
         facets=args.get("facets", True),
     )
-    return backend.search(request)
+    try:
+        return backend.search(request)
+    except SearchFailed as exc:
+        # A token decoded fine but holds values this sort cannot use (made by hand, or
+        # from another sort): the caller's mistake, not the engine's.
+        if after is not None and not exc.transient:
+            raise InvalidInput({"after": ["Not a 'next' token of this search."]}) from exc
+        raise
 
 
 def suggest(backend: SearchBackend, identity: Identity, prefix: str, size: int) -> list[Suggestion]:
