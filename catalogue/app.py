@@ -122,12 +122,22 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(require_login_for_changes)
 
     api = Api(app)
-    from catalogue.api import access, accounts, auth, health, records, reports, vocabularies
+    from catalogue.api import (
+        access,
+        accounts,
+        auth,
+        enrichment,
+        health,
+        records,
+        reports,
+        vocabularies,
+    )
     from catalogue.api import search as search_api
 
     api.register_blueprint(records.datasets_blp)
     api.register_blueprint(records.publications_blp)
     api.register_blueprint(access.blp)
+    api.register_blueprint(enrichment.blp)
     api.register_blueprint(search_api.blp)
     api.register_blueprint(reports.blp)
     api.register_blueprint(reports.worklists_blp)

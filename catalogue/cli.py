@@ -177,9 +177,16 @@ def _indexer() -> Indexer:
 @click.option("--once", is_flag=True, help="Process what is ready, then stop.")
 @click.option("--batch", default=500, show_default=True, help="Changes per bulk request.")
 @click.option("--poll", default=0.5, show_default=True, help="Seconds between empty polls.")
+@click.option(
+    "--enrichment/--no-enrichment",
+    default=True,
+    show_default=True,
+    help="Also run queued enrichment jobs (in a thread of their own).",
+)
 @with_appcontext
-def worker(once: bool, batch: int, poll: float) -> None:
-    """Index changes from the outbox into the search engine (run as many as you like)."""
+def worker(once: bool, batch: int, poll: float, enrichment: bool) -> None:
+    """Index changes from the outbox into the search engine, and run enrichment jobs
+    (run as many workers as you like)."""
     indexer = _indexer()
     if once:
         outcome = indexer.drain(batch)
@@ -190,11 +197,30 @@ def worker(once: bool, batch: int, poll: float) -> None:
         raise SystemExit(1 if outcome.failed else 0)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if enrichment:
+        threading.Thread(target=_run_enrichment_jobs, args=(_enricher(), stop), daemon=True).start()
     console.print("Worker started; Ctrl-C or SIGTERM stops it after the current batch.")
     try:
         indexer.run(stop, poll_seconds=poll, limit=batch)
     except KeyboardInterrupt:
         stop.set()
+
+
+def _run_enrichment_jobs(enricher: Any, stop: threading.Event, poll: float = 5.0) -> None:
+    """Claim and run enrichment jobs until ``stop``; a failure is logged, never fatal."""
+    import logging
+
+    log = logging.getLogger("catalogue.enrichment")
+    while not stop.is_set():
+        try:
+            job_id = enricher.claim()
+            if job_id is not None:
+                job = enricher.run(job_id, stop=stop)
+                log.info("enrichment job %s %s: %s changed", job.id, job.status, job.changed)
+                continue
+        except Exception:
+            log.exception("enrichment job failed; trying again later")
+        stop.wait(poll)
 
 
 @main.group()
@@ -457,3 +483,101 @@ def report_snapshot(year: int, taken_by: str | None) -> None:
         session.add(snapshot)
         session.flush()
         console.print(f"snapshot {snapshot.id}: {year} as measured on {snapshot.taken_at:%Y-%m-%d}")
+
+
+@main.group()
+def enrich() -> None:
+    """Enrichment from Crossref, Unpaywall, OpenAlex, DataCite and doi.org: queue, run, status.
+
+    A job fills the empty fields of records with a DOI (never what a person entered), gathers
+    Open Access evidence for publications and the network FAIR checks for datasets.  `catalogue
+    worker` runs queued jobs; `catalogue enrich run` runs them here, with a progress bar.
+    """
+
+
+def _enricher() -> Any:
+    from catalogue.enrichment.jobs import Enricher
+
+    return Enricher(_state().db, _state().settings)
+
+
+@enrich.command("queue")
+@click.argument("kind", type=click.Choice(["publications", "datasets"]))
+@click.option("--as", "who", required=True, help="Staff member the job acts for (id or email)")
+@click.option("--id", "record_ids", multiple=True, help="Only this record (repeatable)")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable)")
+@click.option("--refresh", is_flag=True, help="Ask again even when a fresh answer is kept")
+@with_appcontext
+def enrich_queue(
+    kind: str, who: str, record_ids: tuple[str, ...], sources: tuple[str, ...], refresh: bool
+) -> None:
+    """Queue a job enriching all PUBLICATIONS or DATASETS with a DOI (or the --id ones)."""
+    from catalogue.enrichment.jobs import queue_job
+    from catalogue.errors import ServiceError
+
+    with _state().db.unit_of_work() as session:
+        user = _find_user(session, who)
+        try:
+            job = queue_job(session, user, kind[:-1], record_ids, sources, refresh)
+        except ServiceError as exc:
+            raise click.UsageError(f"{exc.message} {exc.errors or ''}".strip()) from exc
+        console.print(f"job {job.id} queued: {kind} from {', '.join(job.sources)}")
+
+
+@enrich.command("run")
+@click.argument("job_id", type=int, required=False)
+@with_appcontext
+def enrich_run(job_id: int | None) -> None:
+    """Run queued jobs here (or just JOB_ID), with progress; Ctrl-C stops (resumable)."""
+    enricher = _enricher()
+    ran = 0
+    while (claimed := enricher.claim(job_id)) is not None:
+        ran += 1
+        with _progress() as progress:
+            task = progress.add_task(f"job {claimed}", total=None)
+
+            def show(job: Any, task: Any = task) -> None:
+                progress.update(task, total=job.total, completed=job.processed)
+
+            try:
+                job = enricher.run(claimed, progress=show)
+            except KeyboardInterrupt:
+                enricher.release(claimed)
+                console.print(f"job {claimed} stopped; `catalogue enrich run` resumes it")
+                raise SystemExit(130) from None
+        console.print(
+            f"job {job.id} {job.status}: {job.processed} records, {job.changed} changed, "
+            f"{job.failed} with problems"
+        )
+        if job_id is not None:
+            break
+    if not ran:
+        console.print("no queued job" if job_id is None else f"job {job_id} is not queued")
+    if _state().settings.index_after_commit_enabled:
+        _indexer().drain(refresh=True)
+
+
+@enrich.command("status")
+@click.option("--limit", default=10, show_default=True, help="How many recent jobs")
+@with_appcontext
+def enrich_status(limit: int) -> None:
+    """The most recent jobs: progress, changes, problems."""
+    from catalogue.models import EnrichmentJob
+
+    table = Table(title="Enrichment jobs")
+    for column in ("job", "kind", "sources", "status", "done", "changed", "problems", "created"):
+        table.add_column(column, justify="right" if column in {"job", "done"} else "left")
+    with _state().db.reader() as session:
+        jobs = session.scalars(select(EnrichmentJob).order_by(EnrichmentJob.id.desc()).limit(limit))
+        for job in jobs:
+            table.add_row(
+                str(job.id),
+                job.kind,
+                ", ".join(job.sources),
+                job.status,
+                f"{job.processed}/{job.total}",
+                str(job.changed),
+                str(job.failed),
+                f"{job.created_at:%Y-%m-%d %H:%M}",
+            )
+    console.print(table)

@@ -31,7 +31,9 @@ def _as_bool(name: str, raw: str) -> bool:
 
 
 _BOOLEANS = {"dev_login", "index_after_commit"}
+_FLOATS = {"enrichment_timeout", "enrichment_per_second"}
 _INTEGERS = {
+    "enrichment_cache_days",
     "max_content_length",
     "page_size_max",
     "session_hours",
@@ -79,6 +81,21 @@ class Settings:
     rate_limit_storage: str = "memory://"
     # How many reverse proxies in front of the app set X-Forwarded-For (for client addresses).
     proxy_hops: int = 0
+    # Enrichment from Crossref, Unpaywall, OpenAlex, DataCite and doi.org.  The services ask
+    # every client for a contact address (sent in the user agent, and to Unpaywall as a
+    # parameter); without one, enrichment jobs do not run.
+    contact_email: str = ""
+    # Where each service is (empty: its public address); a mirror or a test server.
+    crossref_url: str = ""
+    unpaywall_url: str = ""
+    openalex_url: str = ""
+    datacite_url: str = ""
+    doi_url: str = ""
+    enrichment_timeout: float = 10.0
+    # Requests per second to each service (0: the service's published polite rate).
+    enrichment_per_second: float = 0.0
+    # Answers younger than this are reused instead of asking the service again.
+    enrichment_cache_days: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -95,6 +112,11 @@ class Settings:
                     values[f.name] = int(raw)
                 except ValueError as exc:
                     raise ConfigError(f"{ENV_PREFIX}{f.name.upper()} must be an integer") from exc
+            elif f.name in _FLOATS:
+                try:
+                    values[f.name] = float(raw)
+                except ValueError as exc:
+                    raise ConfigError(f"{ENV_PREFIX}{f.name.upper()} must be a number") from exc
             else:
                 values[f.name] = raw
         return cls(**values).validated()
@@ -117,6 +139,11 @@ class Settings:
     def dev_login_enabled(self) -> bool:
         """The development login (pick a demo user) is on by default in development mode only."""
         return (not self.is_production) if self.dev_login is None else self.dev_login
+
+    def enrichment_url(self, source: str) -> str:
+        """The configured address of an enrichment source (empty: its public one)."""
+        url: str = getattr(self, f"{source}_url", "")
+        return url
 
     @property
     def oidc_enabled(self) -> bool:
@@ -173,6 +200,13 @@ class Settings:
             raise ConfigError(
                 "CATALOGUE_OIDC_CLIENT_ID and CATALOGUE_OIDC_CLIENT_SECRET are needed with "
                 "CATALOGUE_OIDC_DISCOVERY_URL"
+            )
+        if self.contact_email and "@" not in self.contact_email:
+            raise ConfigError("CATALOGUE_CONTACT_EMAIL must be an email address")
+        if self.enrichment_timeout <= 0 or self.enrichment_per_second < 0:
+            raise ConfigError(
+                "CATALOGUE_ENRICHMENT_TIMEOUT must be positive and "
+                "CATALOGUE_ENRICHMENT_PER_SECOND zero or more"
             )
         if self.is_production:
             problems = []

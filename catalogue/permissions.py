@@ -175,5 +175,14 @@ def can_decide_access(identity: Identity) -> bool:
     )
 
 
+def can_enrich(identity: Identity, kind: str) -> bool:
+    """May run enrichment jobs over every record of ``kind``: the staff curating that kind."""
+    return identity.allows("write") and _reads_all_of(identity, kind)
+
+
+def can_see_enrichment(identity: Identity, kind: str) -> bool:
+    return not identity.is_anonymous and _reads_all_of(identity, kind)
+
+
 def can_administer(identity: Identity) -> bool:
     return identity.allows("admin") and identity.has_role("administrator")

@@ -11,6 +11,7 @@ from catalogue.models.accounts import (
     UserRole,
 )
 from catalogue.models.base import Base, utcnow
+from catalogue.models.enrichment import EnrichmentAnswer, EnrichmentJob
 from catalogue.models.outbox import OutboxEntry, SearchDocument
 from catalogue.models.records import (
     KINDS,
@@ -59,6 +60,8 @@ __all__ = [
     "Dataset",
     "Department",
     "Distribution",
+    "EnrichmentAnswer",
+    "EnrichmentJob",
     "FairGap",
     "FundingReference",
     "Journal",

@@ -9,7 +9,7 @@ of work does, so a failure anywhere leaves nothing half-saved.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, Generic, TypeVar
 
@@ -166,6 +166,39 @@ class RecordService(Generic[R]):
         record = self._editable(
             session, identity, record_id, if_match, allowed=permissions.can_edit_open_access
         )
+        return self._change(session, identity, record, data, "update")
+
+    def enrich(
+        self,
+        session: Session,
+        identity: Identity,
+        record_id: str,
+        data: dict[str, Any],
+        sources: Mapping[str, str],
+        network: dict[str, Any] | None,
+        if_match: int | None,
+    ) -> R:
+        """Save fields filled from the metadata services (``sources``: which service gave
+        each) and a dataset's network FAIR checks: one revision, audited as ``enrich``."""
+        record = self._editable(
+            session, identity, record_id, if_match, allowed=permissions.can_edit_open_access
+        )
+        extra: dict[str, Any] = {}
+        if network is not None and isinstance(record, Dataset):
+            extra["fair_network"] = {"from": record.fair_network, "to": network}
+            record.fair_network = network
+        return self._change(session, identity, record, data, "enrich", sources, extra)
+
+    def _change(
+        self,
+        session: Session,
+        identity: Identity,
+        record: R,
+        data: dict[str, Any],
+        action: str,
+        sources: Mapping[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> R:
         if record.status == "withdrawn":
             raise Conflict("A withdrawn record cannot be edited.")
         before = self.editable_fields(record)
@@ -180,7 +213,16 @@ class RecordService(Generic[R]):
                     f"publications, not: {', '.join(sorted(outside))}."
                 )
         self._flush(session, record)
-        self._audit(session, identity, record, "update", before, self.editable_fields(record))
+        self._audit(
+            session,
+            identity,
+            record,
+            action,
+            before,
+            self.editable_fields(record),
+            sources=sources,
+            extra=extra,
+        )
         return record
 
     def publish(
@@ -381,8 +423,10 @@ class RecordService(Generic[R]):
         before: dict[str, Any],
         after: dict[str, Any],
         render: bool = True,
+        sources: Mapping[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
-        if action in {"create", "update", "publish", "discard"}:
+        if action in {"create", "update", "publish", "discard", "enrich"}:
             changes = {
                 key: {"from": before.get(key), "to": after.get(key)}
                 for key in sorted(set(before) | set(after))
@@ -390,6 +434,12 @@ class RecordService(Generic[R]):
             }
         else:
             changes = after
+        for key, change in changes.items():
+            # Where an enriched field came from: {"from": None, "to": ..., "source": "crossref"}
+            given = sorted({s for name, s in (sources or {}).items() if name.split(".")[0] == key})
+            if given:
+                change["source"] = ", ".join(given)
+        changes.update(extra or {})
         self._reindex_later(session, record, render=render)
         record_event(session, identity, record, action, changes)
 

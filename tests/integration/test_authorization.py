@@ -127,6 +127,12 @@ def a_worklist(client: FlaskClient) -> str:
     return "taverne"
 
 
+def a_publication_job(client: FlaskClient) -> str:
+    body = {"kind": "publication"}
+    headers = as_user("lotte", "librarian")
+    return str(_ok(client.post("/api/enrichment/jobs", json=body, headers=headers), 202)["id"])
+
+
 def nothing(client: FlaskClient) -> str:
     return ""
 
@@ -285,6 +291,30 @@ MATRIX: dict[str, Cell] = {
     "security events": Cell(
         "GET", "/api/security-events", nothing, (401, 403, 403, 403, 403, 200, 403)
     ),
+    # Enrichment jobs.
+    "enrich publications": Cell(
+        "POST",
+        "/api/enrichment/jobs",
+        nothing,
+        (401, 403, 403, 202, 403, 202, 403),
+        {"kind": "publication"},
+    ),
+    "enrich datasets": Cell(
+        "POST",
+        "/api/enrichment/jobs",
+        nothing,
+        (401, 403, 403, 403, 202, 202, 403),
+        {"kind": "dataset"},
+    ),
+    "list enrichment jobs": Cell(
+        "GET", "/api/enrichment/jobs", nothing, (401, 403, 403, 200, 200, 200, 403)
+    ),
+    "an enrichment job": Cell(
+        "GET",
+        "/api/enrichment/jobs/{id}",
+        a_publication_job,
+        (401, 404, 404, 200, 404, 200, 404),
+    ),
     # Vocabularies.
     "add a department": Cell(
         "PUT",
@@ -373,4 +403,6 @@ def _param(path: str) -> str:
         return "name"
     if path.startswith("/api/reports/snapshots"):
         return "snapshot_id"
+    if path.startswith("/api/enrichment/jobs"):
+        return "job_id"
     return "record_id"

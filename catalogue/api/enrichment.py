@@ -1,0 +1,98 @@
+"""Enrichment jobs over HTTP: staff queue them and follow their progress; a worker runs them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from catalogue import permissions
+from catalogue.api.context import reader, transaction
+from catalogue.enrichment.jobs import queue_job
+from catalogue.errors import Forbidden, NotAuthenticated, NotFound
+from catalogue.identity import current_identity
+from catalogue.models import EnrichmentJob, User
+from schemas.enrichment import (
+    EnrichmentJobArgsSchema,
+    EnrichmentJobCreateSchema,
+    EnrichmentJobSchema,
+)
+
+blp = Blueprint(
+    "enrichment",
+    __name__,
+    url_prefix="/api/enrichment",
+    description="Fill empty fields and gather Open Access evidence and network FAIR checks "
+    "from Crossref, Unpaywall, OpenAlex, DataCite and doi.org, in background jobs.",
+)
+
+
+@blp.route("/jobs")
+class Jobs(MethodView):
+    @blp.arguments(EnrichmentJobArgsSchema, location="query")
+    @blp.response(200, EnrichmentJobSchema(many=True))
+    def get(self, args: dict[str, Any]) -> Any:
+        """The most recent jobs you may follow (librarians: publications; data stewards:
+        datasets; administrators: all), newest first."""
+        identity = current_identity()
+        if identity.is_anonymous:
+            raise NotAuthenticated("Log in, or send a personal access token.")
+        kinds = [
+            kind
+            for kind in ("publication", "dataset")
+            if permissions.can_see_enrichment(identity, kind)
+        ]
+        if not kinds:
+            raise Forbidden("Enrichment jobs are for librarians and data stewards.")
+        with reader() as session:
+            query = (
+                select(EnrichmentJob)
+                .where(EnrichmentJob.kind.in_(kinds))
+                .order_by(EnrichmentJob.id.desc())
+                .limit(args["limit"])
+            )
+            return list(session.scalars(query))
+
+    @blp.arguments(EnrichmentJobCreateSchema)
+    @blp.response(202, EnrichmentJobSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Queue a job over every record of a kind with a DOI (or the listed ones).
+
+        It fills only empty fields, never what a person entered, and acts for you: a
+        librarian's job fills only the Open Access fields of other people's publications.
+        A worker (``catalogue worker``) runs it; follow it at ``GET /api/enrichment/jobs/{id}``.
+        """
+        identity = current_identity()
+        if not permissions.can_enrich(identity, data["kind"]):
+            raise Forbidden(
+                "Librarians enrich publications and data stewards datasets "
+                "(with a credential that may write)."
+            )
+        with transaction() as session:
+            user = session.get(User, identity.user_id)
+            assert user is not None  # a signed-in identity has a user
+            return queue_job(
+                session,
+                user,
+                data["kind"],
+                data.get("record_ids"),
+                data.get("sources"),
+                data["refresh"],
+            )
+
+
+@blp.route("/jobs/<int:job_id>")
+class Job(MethodView):
+    @blp.response(200, EnrichmentJobSchema)
+    def get(self, job_id: int) -> Any:
+        """One job: status, progress, changes and the most recent problems."""
+        identity = current_identity()
+        if identity.is_anonymous:
+            raise NotAuthenticated("Log in, or send a personal access token.")
+        with reader() as session:
+            job = session.get(EnrichmentJob, job_id)
+            if job is None or not permissions.can_see_enrichment(identity, job.kind):
+                raise NotFound(f"No enrichment job {job_id} you may see.")
+            return job

@@ -1,0 +1,306 @@
+"""Answers in the documented formats of the services the catalogue enriches from.
+
+Shaped after each service's documentation (Unpaywall data format v2, Crossref REST API work
+message, OpenAlex work object, DataCite REST API JSON:API ``dois`` resource, the DOI proxy's
+Handle REST API), with the fields the catalogue reads and a few it ignores, as real answers
+carry them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def unpaywall(
+    doi: str,
+    publisher_oa: bool = True,
+    repository: bool = True,
+    embargoed_until: str | None = None,
+) -> dict[str, Any]:
+    locations = []
+    if publisher_oa:
+        locations.append(
+            {
+                "url": f"https://publisher.example/article/{doi}",
+                "url_for_pdf": f"https://publisher.example/article/{doi}.pdf",
+                "url_for_landing_page": f"https://publisher.example/article/{doi}",
+                "evidence": "open (via page says license)",
+                "license": "cc-by",
+                "version": "publishedVersion",
+                "host_type": "publisher",
+                "is_best": True,
+                "pmh_id": None,
+                "endpoint_id": None,
+                "repository_institution": None,
+                "oa_date": "2024-03-01",
+                "updated": "2024-05-02T10:11:12.000000",
+            }
+        )
+    if repository:
+        locations.append(
+            {
+                "url": "https://repository.example/handle/1887/123.pdf",
+                "url_for_pdf": "https://repository.example/handle/1887/123.pdf",
+                "url_for_landing_page": "https://repository.example/handle/1887/123",
+                "evidence": "oa repository (via OAI-PMH doi match)",
+                "license": "cc-by",
+                "version": "acceptedVersion",
+                "host_type": "repository",
+                "is_best": not publisher_oa,
+                "pmh_id": "oai:repository.example:1887/123",
+                "endpoint_id": "ab12cd34",
+                "repository_institution": "Leiden University",
+                "oa_date": "2024-04-01",
+                "updated": "2024-05-02T10:11:12.000000",
+            }
+        )
+    embargoed = []
+    if embargoed_until:
+        embargoed.append(
+            {
+                "url": "https://repository.example/handle/1887/456",
+                "url_for_landing_page": "https://repository.example/handle/1887/456",
+                "license": None,
+                "version": "acceptedVersion",
+                "host_type": "repository",
+                "oa_date": embargoed_until,
+            }
+        )
+    return {
+        "doi": doi,
+        "doi_url": f"https://doi.org/{doi}",
+        "title": "Migraine in a multi-centre European cohort",
+        "genre": "journal-article",
+        "is_paratext": False,
+        "published_date": "2024-02-15",
+        "year": 2024,
+        "journal_name": "Journal of Headache Research",
+        "journal_issns": "1234-5679,2049-3630",
+        "journal_issn_l": "1234-5679",
+        "journal_is_oa": False,
+        "journal_is_in_doaj": False,
+        "publisher": "Example Academic Press",
+        "is_oa": bool(locations),
+        "oa_status": "hybrid" if publisher_oa else ("green" if repository else "closed"),
+        "has_repository_copy": repository,
+        "best_oa_location": locations[0] if locations else None,
+        "first_oa_location": locations[0] if locations else None,
+        "oa_locations": locations,
+        "oa_locations_embargoed": embargoed,
+        "updated": "2024-05-02T10:11:12.000000",
+        "data_standard": 2,
+        "z_authors": [
+            {"given": "Anna", "family": "de Vries", "sequence": "first",
+             "ORCID": "https://orcid.org/0000-0002-1825-0097"},
+            {"given": "Bram", "family": "Jansen", "sequence": "additional"},
+        ],
+    }  # fmt: skip
+
+
+def crossref(doi: str) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "message-type": "work",
+        "message-version": "1.0.0",
+        "message": {
+            "DOI": doi,
+            "URL": f"https://doi.org/{doi}",
+            "type": "journal-article",
+            "title": ["Migraine in a multi-centre European cohort"],
+            "container-title": ["Journal of Headache Research"],
+            "short-container-title": ["J Headache Res"],
+            "publisher": "Example Academic Press",
+            "ISSN": ["1234-5679", "2049-3630"],
+            "issn-type": [
+                {"value": "1234-5679", "type": "print"},
+                {"value": "2049-3630", "type": "electronic"},
+            ],
+            "published": {"date-parts": [[2024, 2, 15]]},
+            "published-online": {"date-parts": [[2024, 2, 15]]},
+            "published-print": {"date-parts": [[2024, 6]]},
+            "issued": {"date-parts": [[2024, 2, 15]]},
+            "author": [
+                {"given": "Anna", "family": "de Vries", "sequence": "first",
+                 "ORCID": "http://orcid.org/0000-0002-1825-0097", "authenticated-orcid": True,
+                 "affiliation": [{"name": "Leiden University Medical Center"}]},
+                {"given": "Bram", "family": "Jansen", "sequence": "additional",
+                 "affiliation": []},
+            ],
+            "license": [
+                {"URL": "http://creativecommons.org/licenses/by/4.0/",
+                 "start": {"date-parts": [[2024, 2, 15]], "timestamp": 1707955200000},
+                 "delay-in-days": 0, "content-version": "vor"},
+                {"URL": "https://publisher.example/tdm-license",
+                 "start": {"date-parts": [[2024, 2, 15]], "timestamp": 1707955200000},
+                 "delay-in-days": 0, "content-version": "tdm"},
+            ],
+            "funder": [
+                {"DOI": "10.13039/501100003246", "name": "Nederlandse Organisatie voor "
+                 "Wetenschappelijk Onderzoek", "doi-asserted-by": "publisher",
+                 "award": ["016.Vidi.188.001"]},
+            ],
+            "abstract": "<jats:p>We followed <jats:italic>2,000</jats:italic> people with "
+                        "migraine for five years.</jats:p>",
+            "reference-count": 42,
+            "is-referenced-by-count": 7,
+        },
+    }  # fmt: skip
+
+
+def openalex(doi: str) -> dict[str, Any]:
+    source = {
+        "id": "https://openalex.org/S123",
+        "display_name": "Journal of Headache Research",
+        "issn_l": "1234-5679",
+        "issn": ["1234-5679", "2049-3630"],
+        "is_oa": False,
+        "is_in_doaj": False,
+        "host_organization_name": "Example Academic Press",
+        "type": "journal",
+    }
+    return {
+        "id": "https://openalex.org/W123456789",
+        "doi": f"https://doi.org/{doi}",
+        "title": "Migraine in a multi-centre European cohort",
+        "display_name": "Migraine in a multi-centre European cohort",
+        "publication_year": 2024,
+        "publication_date": "2024-02-15",
+        "type": "article",
+        "open_access": {
+            "is_oa": True,
+            "oa_status": "hybrid",
+            "oa_url": f"https://publisher.example/article/{doi}",
+            "any_repository_has_fulltext": True,
+        },
+        "primary_location": {
+            "is_oa": True,
+            "landing_page_url": f"https://publisher.example/article/{doi}",
+            "pdf_url": None,
+            "source": source,
+            "license": "cc-by",
+            "version": "publishedVersion",
+        },
+        "locations": [
+            {
+                "is_oa": True,
+                "landing_page_url": f"https://publisher.example/article/{doi}",
+                "source": source,
+                "license": "cc-by",
+                "version": "publishedVersion",
+            },
+            {
+                "is_oa": True,
+                "landing_page_url": "https://repository.example/handle/1887/123",
+                "source": {
+                    "id": "https://openalex.org/S999",
+                    "display_name": "Leiden University Scholarly Publications",
+                    "type": "repository",
+                },
+                "license": "cc-by",
+                "version": "acceptedVersion",
+            },
+        ],
+        "authorships": [
+            {
+                "author_position": "first",
+                "author": {
+                    "id": "https://openalex.org/A1",
+                    "display_name": "Anna de Vries",
+                    "orcid": "https://orcid.org/0000-0002-1825-0097",
+                },
+                "institutions": [
+                    {
+                        "id": "https://openalex.org/I1",
+                        "display_name": "Leiden University Medical Center",
+                        "ror": "https://ror.org/05xvt9f17",
+                    }
+                ],
+                "raw_author_name": "Anna de Vries",
+            }
+        ],
+        "keywords": [
+            {"id": "https://openalex.org/keywords/migraine", "display_name": "Migraine",
+             "score": 0.7},
+        ],
+        "apc_list": {"value": 2500, "currency": "EUR", "value_usd": 2700, "provenance": "doaj"},
+        "cited_by_count": 7,
+    }  # fmt: skip
+
+
+def datacite(doi: str, state: str = "findable") -> dict[str, Any]:
+    return {
+        "data": {
+            "id": doi,
+            "type": "dois",
+            "attributes": {
+                "doi": doi,
+                "prefix": doi.split("/")[0],
+                "suffix": doi.split("/", 1)[1],
+                "identifiers": [],
+                "creators": [
+                    {"name": "de Vries, Anna", "nameType": "Personal", "givenName": "Anna",
+                     "familyName": "de Vries",
+                     "affiliation": [{"name": "Leiden University Medical Center",
+                                      "affiliationIdentifier": "https://ror.org/05xvt9f17",
+                                      "affiliationIdentifierScheme": "ROR"}],
+                     "nameIdentifiers": [{"nameIdentifier": "https://orcid.org/0000-0002-1825-0097",
+                                          "nameIdentifierScheme": "ORCID",
+                                          "schemeUri": "https://orcid.org"}]},
+                ],
+                "titles": [{"title": "Migraine cohort: five-year follow-up data"}],
+                "publisher": "DataverseNL",
+                "publicationYear": 2024,
+                "subjects": [{"subject": "migraine"}, {"subject": "cohort study"}],
+                "dates": [{"date": "2024-02-15", "dateType": "Issued"}],
+                "language": "en",
+                "types": {"resourceTypeGeneral": "Dataset", "resourceType": "Tabular data"},
+                "relatedIdentifiers": [
+                    {"relatedIdentifier": "10.1234/jhr.2024.001",
+                     "relatedIdentifierType": "DOI", "relationType": "IsSupplementTo"},
+                ],
+                "sizes": ["12 MB"],
+                "formats": ["text/csv"],
+                "version": "1.0",
+                "rightsList": [
+                    {"rights": "Creative Commons Attribution 4.0 International",
+                     "rightsUri": "https://creativecommons.org/licenses/by/4.0/legalcode",
+                     "rightsIdentifier": "cc-by-4.0", "rightsIdentifierScheme": "SPDX",
+                     "schemeUri": "https://spdx.org/licenses/"},
+                ],
+                "descriptions": [
+                    {"description": "Five years of headache diaries.",
+                     "descriptionType": "Abstract"},
+                ],
+                "fundingReferences": [
+                    {"funderName": "ZonMw", "funderIdentifier": "https://doi.org/10.13039/501100001826",
+                     "funderIdentifierType": "Crossref Funder ID", "awardNumber": "10140261910001"},
+                ],
+                "url": f"https://dataverse.nl/dataset.xhtml?persistentId=doi:{doi}",
+                "state": state,
+                "registered": "2024-02-15T09:00:00Z",
+            },
+            "relationships": {"client": {"data": {"id": "tib.dataverse", "type": "clients"}}},
+        }
+    }  # fmt: skip
+
+
+DATACITE_NOT_FOUND = {
+    "errors": [{"status": "404", "title": "The resource you are looking for doesn't exist."}]
+}
+
+
+def handle(doi: str, resolves: bool = True) -> dict[str, Any]:
+    if not resolves:
+        return {"responseCode": 100, "handle": doi}
+    return {
+        "responseCode": 1,
+        "handle": doi,
+        "values": [
+            {"index": 1, "type": "URL",
+             "data": {"format": "string", "value": f"https://dataverse.nl/doi:{doi}"},
+             "ttl": 86400, "timestamp": "2024-02-15T09:00:00Z"},
+            {"index": 100, "type": "HS_ADMIN",
+             "data": {"format": "admin", "value": {"handle": "0.na/10.1234", "index": 200}},
+             "ttl": 86400, "timestamp": "2024-02-15T09:00:00Z"},
+        ],
+    }  # fmt: skip
