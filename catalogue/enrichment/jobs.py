@@ -13,6 +13,7 @@ whose worker stopped sending heartbeats is taken over and resumes after its ``cu
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from catalogue import permissions
@@ -40,6 +42,8 @@ from catalogue.models import (
     utcnow,
 )
 from catalogue.services.accounts import identity_of
+
+log = logging.getLogger(__name__)
 
 KINDS = {"publication": Publication, "dataset": Dataset}
 STALE_AFTER = timedelta(minutes=5)  # a running job without a heartbeat this long is taken over
@@ -258,6 +262,14 @@ class Enricher:
                 changed = _save(session, requester_id, kind, record_id, found, problems, doi)
         except ServiceError as exc:
             problems.append(_problem(record_id, doi, None, exc.message))
+            changed = False
+        except OperationalError:
+            raise  # the database is gone: the job stops, and resumes here later
+        except Exception as exc:
+            # One record must not stall a job over thousands; the log has the details.
+            log.exception("enriching %s failed", record_id)
+            reason = f"internal error ({type(exc).__name__})"
+            problems.append(_problem(record_id, doi, None, reason))
             changed = False
         return Step(record_id, changed, problems)
 
