@@ -140,7 +140,7 @@ def test_answers_are_kept_and_asked_again_only_when_refreshed(
 def test_a_stewards_job_fills_datasets_and_runs_the_network_fair_checks(
     client: FlaskClient, enricher: Enricher, services: FakeServices
 ) -> None:
-    registered, unknown = "10.34894/ABCDEF", "10.34894/NOWHERE"
+    registered, unknown = "10.34894/abcdef", "10.34894/nowhere"  # as stored: lower case
     services.datacite[registered] = "findable"
     services.resolving.add(registered)
     known = publish(client, "datasets", minimal_dataset(doi=registered, keywords=[]))
