@@ -34,8 +34,9 @@ class Jobs(MethodView):
     @blp.arguments(EnrichmentJobArgsSchema, location="query")
     @blp.response(200, EnrichmentJobSchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:
-        """The most recent jobs you may follow (librarians: publications; data stewards:
-        datasets; administrators: all), newest first."""
+        """The most recent jobs you may follow, newest first: those you asked for, and as
+        staff those of what you curate (librarians: publications; data stewards: datasets;
+        administrators: all)."""
         identity = current_identity()
         if identity.is_anonymous:
             raise NotAuthenticated("Log in, or send a personal access token.")
@@ -44,12 +45,13 @@ class Jobs(MethodView):
             for kind in ("publication", "dataset")
             if permissions.can_see_enrichment(identity, kind)
         ]
-        if not kinds:
-            raise Forbidden("Enrichment jobs are for librarians and data stewards.")
+        visible = EnrichmentJob.requested_by_id == identity.user_id
+        if kinds:
+            visible = visible | EnrichmentJob.kind.in_(kinds)
         with reader() as session:
             query = (
                 select(EnrichmentJob)
-                .where(EnrichmentJob.kind.in_(kinds))
+                .where(visible)
                 .order_by(EnrichmentJob.id.desc())
                 .limit(args["limit"])
             )
@@ -93,6 +95,7 @@ class Job(MethodView):
             raise NotAuthenticated("Log in, or send a personal access token.")
         with reader() as session:
             job = session.get(EnrichmentJob, job_id)
-            if job is None or not permissions.can_see_enrichment(identity, job.kind):
+            mine = job is not None and job.requested_by_id == identity.user_id
+            if job is None or not (mine or permissions.can_see_enrichment(identity, job.kind)):
                 raise NotFound(f"No enrichment job {job_id} you may see.")
             return job

@@ -13,6 +13,7 @@ from marshmallow import Schema
 
 from catalogue.api.context import db, etag_headers, reader, require_if_match, transaction
 from catalogue.api.search import backend, render
+from catalogue.enrichment.jobs import queue_for_record
 from catalogue.errors import NotAuthenticated, ServiceError
 from catalogue.identity import current_identity
 from catalogue.models import Dataset, Distribution, Record
@@ -22,6 +23,7 @@ from catalogue.services.fair import assess_draft
 from catalogue.services.records import RecordService, datasets, publications
 from catalogue.services.search import search_records
 from schemas.accounts import EditorAddSchema, EditorSchema
+from schemas.enrichment import EnrichmentJobSchema
 from schemas.records import (
     AuditEventSchema,
     DatasetSchema,
@@ -191,6 +193,22 @@ def record_blueprint(
                 headers = etag_headers(record)
                 headers["Location"] = body.links["self"]
                 return body, 201, headers
+
+    @blp.route("/<record_id>/enrich", endpoint="Enrich")
+    class Enrich(MethodView):
+        @blp.response(202, EnrichmentJobSchema)
+        @blp.alt_response(409, description="The record has no DOI, or is withdrawn")
+        def post(self, record_id: str) -> Any:
+            """Fill this record's empty fields from its DOI, in the background.
+
+            Queues an enrichment job for this record alone (publications: Crossref, Unpaywall,
+            OpenAlex; datasets: DataCite and whether the DOI resolves). Only empty fields are
+            filled; follow the job at ``GET /api/enrichment/jobs/{id}``, then read the record.
+            """
+            identity = current_identity()
+            with transaction() as session:
+                record = service.read(session, identity, record_id)
+                return queue_for_record(session, identity, record)
 
     @blp.route("/<record_id>/withdraw", endpoint="Withdraw")
     class Withdraw(MethodView):

@@ -31,7 +31,7 @@ from catalogue.db import Database
 from catalogue.enrichment.fill import fill
 from catalogue.enrichment.http import PoliteClient, ServiceUnavailable, user_agent
 from catalogue.enrichment.sources import SOURCES, Found, Source
-from catalogue.errors import InvalidInput, NotFound, ServiceError
+from catalogue.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from catalogue.models import (
     Dataset,
     EnrichmentAnswer,
@@ -87,6 +87,25 @@ def queue_job(
     session.add(job)
     session.flush()
     return job
+
+
+def queue_for_record(
+    session: Session, identity: permissions.Identity, record: Record
+) -> EnrichmentJob:
+    """A job enriching one record, for someone who may change it (its owner, say)."""
+    if not permissions.can_edit_open_access(identity, record):
+        raise Forbidden("You may not change this record.")
+    if record.status == "withdrawn":
+        raise Conflict("A withdrawn record is not enriched.")
+    if not record.doi:
+        raise Conflict(
+            "Add the DOI first: enrichment looks the record up by its DOI.",
+            {"json": {"doi": ["Needed to enrich the record."]}},
+        )
+    user = session.get(User, identity.user_id)
+    if user is None:
+        raise Forbidden("Log in to enrich a record.")
+    return queue_job(session, user, record.kind, [record.id])
 
 
 @dataclass

@@ -251,6 +251,12 @@ MATRIX: dict[str, Cell] = {
         published_publication,
         (401, 200, 403, 200, 403, 200, 403),
     ),
+    "enrich a record": Cell(
+        "POST",
+        "/api/publications/{id}/enrich",
+        published_publication,
+        (401, 202, 403, 202, 403, 202, 403),
+    ),
     "publication history": Cell(
         "GET",
         "/api/publications/{id}/history",
@@ -307,7 +313,7 @@ MATRIX: dict[str, Cell] = {
         {"kind": "dataset"},
     ),
     "list enrichment jobs": Cell(
-        "GET", "/api/enrichment/jobs", nothing, (401, 403, 403, 200, 200, 200, 403)
+        "GET", "/api/enrichment/jobs", nothing, (401, 200, 200, 200, 200, 200, 200)
     ),
     "an enrichment job": Cell(
         "GET",

@@ -233,6 +233,36 @@ def test_a_stopped_job_resumes_where_it_stopped(
     assert len(services.requests_to("/v2/")) == 3  # no record asked twice
 
 
+def test_a_researcher_fills_her_own_record_from_its_doi(
+    client: FlaskClient, enricher: Enricher, services: FakeServices
+) -> None:
+    doi = "10.1234/jhr.2024.006"
+    services.crossref.add(doi)
+    created = client.post(
+        "/api/publications", json=minimal_publication(doi=doi), headers=as_user("anna")
+    ).json
+    assert created["funding"] == [] and created.get("description") is None
+
+    response = client.post(f"/api/publications/{created['id']}/enrich", headers=as_user("anna"))
+    assert response.status_code == 202, response.json
+    assert response.json["record_ids"] == [created["id"]]
+    run_all(enricher)
+
+    after = client.get(f"/api/publications/{created['id']}", headers=as_user("anna")).json
+    # Her own record: every empty field may be filled, not only the Open Access ones.
+    assert after["funding"][0]["award_number"] == "016.Vidi.188.001"
+    assert after["description"].startswith("We followed 2,000 people")
+    assert after["title"] == created["title"]
+    assert job(client, response.json["id"], ("anna",))["status"] == "done"
+
+    no_doi = client.post(
+        "/api/publications", json=minimal_publication(doi=None), headers=as_user("anna")
+    ).json
+    refused = client.post(f"/api/publications/{no_doi['id']}/enrich", headers=as_user("anna"))
+    assert refused.status_code == 409
+    assert "doi" in refused.json["errors"]["json"]
+
+
 def test_jobs_are_checked_when_queued(client: FlaskClient) -> None:
     wrong = client.post(
         "/api/enrichment/jobs",
