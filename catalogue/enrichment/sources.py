@@ -113,22 +113,22 @@ def _full_date(value: Any) -> str | None:
     return None
 
 
-def _orcid(value: Any) -> str | None:
+def _identifier(value: Any, normalise: Callable[[str], str]) -> str | None:
+    """The identifier in canonical form; None when absent or not valid (never guessed)."""
     if not isinstance(value, str) or not value:
         return None
     try:
-        return identifiers.normalise_orcid(value)
+        return normalise(value)
     except ValueError:
         return None
+
+
+def _orcid(value: Any) -> str | None:
+    return _identifier(value, identifiers.normalise_orcid)
 
 
 def _ror(value: Any) -> str | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return identifiers.normalise_ror(value)
-    except ValueError:
-        return None
+    return _identifier(value, identifiers.normalise_ror)
 
 
 def _person(family: Any, given: Any, orcid: Any = None, affiliations: Any = ()) -> dict[str, Any]:
