@@ -549,6 +549,9 @@ def enrich_run(job_id: int | None) -> None:
             f"job {job.id} {job.status}: {job.processed} records, {job.changed} changed, "
             f"{job.failed} with problems"
         )
+        for problem in job.problems[-5:]:
+            where = [str(problem[k]) for k in ("level", "record", "source") if problem.get(k)]
+            console.print(f"  {' '.join(where)}: {problem['reason']}")
         if job_id is not None:
             break
     if not ran:
