@@ -62,7 +62,6 @@ class Answer:
 
     status: int
     body: Any
-    location: str | None = None  # for redirects, where to
 
 
 class ServiceUnavailable(Exception):
@@ -99,17 +98,10 @@ class PoliteClient:
         self.session.headers["User-Agent"] = agent
         self.session.headers["Accept"] = "application/json"
 
-    def get(
-        self, path: str, params: dict[str, str] | None = None, follow_redirects: bool = True
-    ) -> Answer:
+    def get(self, path: str, params: dict[str, str] | None = None) -> Answer:
         self.throttle.wait()
         try:
-            response = self.session.get(
-                self.base_url + path,
-                params=params,
-                timeout=self.timeout,
-                allow_redirects=follow_redirects,
-            )
+            response = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
         except requests.RequestException as exc:
             raise ServiceUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code in RETRIED_STATUSES:
@@ -118,10 +110,7 @@ class PoliteClient:
             body = response.json()
         except ValueError:
             body = None
-        return Answer(response.status_code, body, response.headers.get("Location"))
-
-    def close(self) -> None:
-        self.session.close()
+        return Answer(response.status_code, body)
 
 
 def user_agent(homepage: str, contact_email: str) -> str:

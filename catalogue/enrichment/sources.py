@@ -9,7 +9,7 @@ checks, facts about the DOI itself.  Parsing is pure: the answers arrive through
   licence; embargoed repository copies with the date they open) and the bibliographic basics.
 - Crossref ``GET /works/{doi}``: the publisher's metadata: title, journal with print and
   electronic ISSN, authors with ORCID, the licence of the version of record, funders, abstract.
-- OpenAlex ``GET /works/https://doi.org/{doi}``: locations (like Unpaywall), DOAJ membership,
+- OpenAlex ``GET /works/https://doi.org/{doi}``: locations (like Unpaywall), the journal,
   authors with ORCID and ROR, keywords.
 - DataCite ``GET /dois/{doi}``: the registered DataCite metadata of a dataset, and whether the
   DOI is registered there (``state: findable``).
