@@ -311,11 +311,8 @@ def _save(
         raise NotFound("The person who asked for this enrichment is no longer active.")
     identity = identity_of(session, user)
     record = service.read(session, identity, record_id)
-    allowed = (
-        None
-        if permissions.can_edit(identity, record)
-        else frozenset(permissions.OPEN_ACCESS_FIELDS)
-    )
+    # A librarian's job fills only the Open Access fields of other people's publications.
+    allowed = None if permissions.can_edit(identity, record) else permissions.OPEN_ACCESS_FIELDS
     current = service.editable_fields(record)
     filled, given = fill(current, found, allowed)
     network: dict[str, Any] | None = None
@@ -327,6 +324,8 @@ def _save(
     if not given and network is None:
         return False
     data = _load(service.schema, filled, current, given, record_id, doi, problems)
+    if not given and network is None:
+        return False  # every value the sources gave was skipped: nothing to save
     service.enrich(session, identity, record_id, data, given, network, record.revision)
     return True
 
