@@ -74,7 +74,8 @@ class Jobs(MethodView):
             )
         with transaction() as session:
             user = session.get(User, identity.user_id)
-            assert user is not None  # a signed-in identity has a user
+            if user is None:
+                raise NotAuthenticated("Log in, or send a personal access token.")
             return queue_job(
                 session,
                 user,
