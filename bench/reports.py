@@ -1,6 +1,8 @@
 """Report benchmark: the Open Access and FAIR reports at 10^5 (and 10^6) records, computed
 with Elasticsearch aggregations, with the catalogue's SQL, and with the plain SQL ``GROUP BY``
-a user would otherwise write, in the same run.
+a user would otherwise write, in the same run.  Elasticsearch is timed computing each report
+(shard request cache off) and, apart, answering a repeated one from that cache (what a report
+viewed again costs until the index changes).
 
     bash bench/run.sh reports --records 100000 --repeat 7
 
