@@ -312,7 +312,11 @@ def build_searches(request: SearchRequest) -> list[dict[str, Any]]:
         "track_total_hits": True,
         "sort": _sort(request),
         "_source": ["record"],
+        # The plain highlighter re-analyses the few short fields of the page's hits: profiled at
+        # half the engine's cost of the unified one here (2.0 vs 4.3 ms of a search's fetch
+        # phase at 10^5 records), postings offsets and term vectors measured no faster.
         "highlight": {
+            "type": "plain",
             "pre_tags": ["<mark>"],
             "post_tags": ["</mark>"],
             "encoder": "html",

@@ -267,6 +267,21 @@ def test_highlights_mark_matches_and_escape_markup(backend: SearchBackend) -> No
     assert "<script>" not in title and "&lt;script&gt;" in title
 
 
+def test_long_descriptions_give_short_marked_snippets(backend: SearchBackend) -> None:
+    filler = "Participants were followed for several years at the outpatient clinic. " * 12
+    long = doc(
+        "a0001-00009",
+        "Sleep registry",
+        description=filler + "Actigraphy measured the sleep of every participant. " + filler,
+    )
+    backend.write([IndexAction("a0001-00009", 1, long)], refresh=True)
+    [hit] = backend.search(SearchRequest(text="actigraphy")).hits
+    snippets = hit.highlights["description"]
+    assert any("<mark>Actigraphy</mark>" in snippet for snippet in snippets)
+    # Snippets around the match, not the whole text: a hit list stays readable.
+    assert sum(len(snippet) for snippet in snippets) < len(long["description"]) / 2
+
+
 def test_external_versions_refuse_older_writes_and_survive_deletes(
     backend: SearchBackend,
 ) -> None:
