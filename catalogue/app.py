@@ -25,6 +25,7 @@ from catalogue.errors import ServiceError
 from catalogue.identity import check_csrf, current_identity, require_login_for_changes
 from catalogue.indexing import Indexer, SearchBackend
 from catalogue.jsonio import OrjsonProvider
+from catalogue.ratelimit import LocalCounters  # noqa: F401  (registers ``local://``)
 from search import SearchConfig, SearchEngine
 from search.elastic import ElasticBackend
 from search.embedded import EmbeddedBackend

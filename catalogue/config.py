@@ -78,7 +78,7 @@ class Settings:
     session_hours: int = 8
     token_max_days: int = 365
     anonymous_rate_limit: str = "300 per minute"
-    rate_limit_storage: str = "memory://"
+    rate_limit_storage: str = "local://"  # catalogue.ratelimit: in-process counters
     # How many reverse proxies in front of the app set X-Forwarded-For (for client addresses).
     proxy_hops: int = 0
     # Enrichment from Crossref, Unpaywall, OpenAlex, DataCite and doi.org.  The services ask
