@@ -135,24 +135,66 @@ def raw_bulk_rate(state: CatalogueState, chunk: int = 1000) -> float:
 
 @dataclass
 class Load:
-    """Latencies of one kind of request, gathered over several rounds."""
+    """Latencies of one kind of request, gathered over several rounds, and the CPU time the
+    app's processes and the search node spent meanwhile."""
 
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    app_cpu: float = 0.0
+    engine_cpu: float = 0.0
 
     def figures(self) -> dict[str, float]:
+        requests = len(self.latencies)
         return {
             "p50_ms": percentile(self.latencies, 0.5) * 1000,
             "p95_ms": percentile(self.latencies, 0.95) * 1000,
-            "requests_per_s": len(self.latencies) / self.seconds,
-            "requests": len(self.latencies),
+            "requests_per_s": requests / self.seconds,
+            "requests": requests,
+            "app_cpu_ms_per_request": self.app_cpu * 1000 / requests,
+            "engine_cpu_ms_per_request": self.engine_cpu * 1000 / requests,
         }
 
 
+def cpu_seconds(pids: tuple[int, ...]) -> float:
+    """User and system CPU time of ``pids`` so far (Linux ``/proc``; 0 elsewhere)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone, or no /proc
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def processes(parent: int | None = None, command: str | None = None) -> list[int]:
+    """Ids of the processes whose parent is ``parent`` or whose command line holds ``command``."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if parent is not None:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(stat[1]) == parent:
+                    found.append(int(entry.name))
+            elif command is not None and command.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 def hammer(
-    host: str, port: int, make_request: Any, clients: int, seconds: float, into: Load
+    host: str,
+    port: int,
+    make_request: Any,
+    clients: int,
+    seconds: float,
+    into: Load,
+    app: tuple[int, ...] = (),
+    engine: tuple[int, ...] = (),
 ) -> None:
-    """``clients`` threads, each with a keep-alive connection, for ``seconds``."""
+    """``clients`` threads, each with a keep-alive connection, for ``seconds``; the CPU time
+    of the ``app`` and ``engine`` processes meanwhile goes into ``into`` too."""
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
@@ -168,12 +210,15 @@ def hammer(
             into.latencies.extend(mine)
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
+    app_cpu, engine_cpu = cpu_seconds(app), cpu_seconds(engine)
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     into.seconds += time.perf_counter() - started
+    into.app_cpu += cpu_seconds(app) - app_cpu
+    into.engine_cpu += cpu_seconds(engine) - engine_cpu
 
 
 def free_port() -> int:
@@ -263,11 +308,23 @@ def search_latency(
                 time.sleep(0.1)
         hammer("127.0.0.1", port, api, clients, 2, Load())  # warm-up
         hammer(es_host, es_port, direct, clients, 2, Load())
+        # Where the CPU goes: the app's processes (gunicorn and its workers) and the node's.
+        app = (server.pid, *processes(parent=server.pid))
+        engine = tuple(processes(command="org.elasticsearch.bootstrap.Elasticsearch"))
         for label, concurrency in (("", clients), ("_single", 1)):
             api_load, direct_load = Load(), Load()
             for _ in range(rounds):
-                hammer("127.0.0.1", port, api, concurrency, seconds / rounds, api_load)
-                hammer(es_host, es_port, direct, concurrency, seconds / rounds, direct_load)
+                hammer("127.0.0.1", port, api, concurrency, seconds / rounds, api_load, app, engine)
+                hammer(
+                    es_host,
+                    es_port,
+                    direct,
+                    concurrency,
+                    seconds / rounds,
+                    direct_load,
+                    app,
+                    engine,
+                )
             figures[f"api{label}"] = api_load.figures()
             figures[f"direct{label}"] = direct_load.figures()
     finally:
@@ -418,6 +475,7 @@ def print_table(results: dict[str, Any]) -> None:
         "API p50/direct",
         "1 client: API / direct p50 ms",
         "API req/s",
+        "CPU ms/request: API app + node / direct node",
         "write→searchable p50/p95 s",
     ):
         table.add_column(name, justify="right")
@@ -436,6 +494,8 @@ def print_table(results: dict[str, Any]) -> None:
             f"{single['p50_ms']:.1f} / {single_direct['p50_ms']:.1f}"
             f" ({r['api_p50_over_direct_single']:.2f}x)",
             f"{api['requests_per_s']:.0f}",
+            f"{api['app_cpu_ms_per_request']:.1f} + {api['engine_cpu_ms_per_request']:.1f}"
+            f" / {direct['engine_cpu_ms_per_request']:.1f}",
             f"{delay['p50_s']:.2f} / {delay['p95_s']:.2f}",
         )
     Console().print(table)

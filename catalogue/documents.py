@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from marshmallow import Schema
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ SCHEMAS: dict[str, Schema] = {"dataset": DatasetSchema(), "publication": Publica
 
 
 def render(record: Record) -> dict[str, Any]:
-    """Filterable fields, and the record exactly as the API shows it (``record``)."""
+    """Filterable fields, and the record exactly as the API shows it (``record``, JSON text)."""
     shown: dict[str, Any] = SCHEMAS[record.kind].dump(record)
     if isinstance(record, Dataset) and record.access_right_id != "open":
         # Search serves everyone the same document: links to data that is not open (yet)
@@ -53,7 +54,8 @@ def render(record: Record) -> dict[str, Any]:
         "publication_year": record.publication_year,
         "publication_date": shown.get("publication_date"),
         "updated": shown.get("updated"),
-        "record": shown,
+        # As JSON text: searches pass it through to their answers without parsing it.
+        "record": orjson.dumps(shown).decode(),
     }
 
 

@@ -31,6 +31,7 @@ from search.query import (
     SearchResult,
     Suggestion,
     Visibility,
+    record_text,
 )
 from search.suggest import pick_suggestions
 
@@ -234,7 +235,7 @@ class EmbeddedBackend:
                 doc.get("owner_id"),
                 doc.get("publication_date"),
                 (doc.get("title") or "").lower(),
-                json.dumps(doc.get("record", {})),
+                record_text(doc.get("record", {})),
             ),
         )
         rows = []
@@ -357,14 +358,15 @@ class EmbeddedBackend:
             else "NULL AS title_mark, NULL AS description_mark"
         )
         rows = self._db.execute(
-            f"SELECT d.id, d.record, {highlight} FROM {source} WHERE {where} "
+            f"SELECT d.id, d.kind, d.record, {highlight} FROM {source} WHERE {where} "
             f"ORDER BY {order} LIMIT ? OFFSET ?",
             [*where_params, request.size, offset],
         ).fetchall()
         hits = [
             Hit(
                 id=row["id"],
-                record=json.loads(row["record"]),
+                kind=row["kind"],
+                record_json=row["record"],
                 highlights=_highlights(row["title_mark"], row["description_mark"]),
             )
             for row in rows

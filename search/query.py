@@ -61,8 +61,22 @@ class SearchRequest:
 @dataclass(frozen=True)
 class Hit:
     id: str
-    record: dict[str, Any]
+    kind: str
+    # The record as the API shows it, as the JSON text the index stores: a page of hits goes
+    # out without parsing and writing every record again.
+    record_json: str
     highlights: dict[str, list[str]]
+
+    @property
+    def record(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.record_json)
+        return parsed
+
+
+def record_text(stored: str | dict[str, Any]) -> str:
+    """The stored record as JSON text.  Documents rendered before it was stored as text hold an
+    object; they read the same until ``catalogue search reindex --render`` renders them again."""
+    return stored if isinstance(stored, str) else json.dumps(stored, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

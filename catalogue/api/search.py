@@ -6,6 +6,7 @@ import threading
 import time
 from typing import Any
 
+import orjson
 from flask import Response, current_app, jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -44,18 +45,19 @@ def render(result: SearchResult, args: dict[str, Any]) -> Response:
     """The answer to a search: records with links and highlights, labelled facets, paging.
 
     Serialised here rather than by the response schema: the hits are already in their wire
-    form (the index stores them so), and searching is the hot path.
+    form (the index stores each record as JSON text), and searching is the hot path.
     """
     base = {
         kind: url_for(endpoint, record_id="-", _external=True)[:-1]
         for kind, endpoint in _ENDPOINT.items()
     }
-    hits = []
-    for hit in result.hits:
-        record = dict(hit.record)
-        record["links"] = {"self": base[record["kind"]] + hit.id}
-        record["highlights"] = hit.highlights
-        hits.append(record)
+    hits = [
+        _with_members(
+            hit.record_json,
+            {"links": {"self": base[hit.kind] + hit.id}, "highlights": hit.highlights},
+        )
+        for hit in result.hits
+    ]
     cache = current_app.extensions.setdefault("catalogue_labels", _VocabularyLabels())
     wanted = {(name, v.key) for name, values in result.facets.items() for v in values}
     labels = cache.get(wanted)
@@ -73,6 +75,14 @@ def render(result: SearchResult, args: dict[str, Any]) -> Response:
             "next": encode_after(result.next_after) if result.next_after else None,
         }
     )
+
+
+def _with_members(record_json: str, members: dict[str, Any]) -> orjson.Fragment:
+    """The JSON object ``record_json`` with ``members`` added, joined as text: parsing and
+    writing every record of a page again cost twice as much (0.4 against 0.2 ms a page)."""
+    head = record_json.rstrip()[:-1].rstrip()  # the object without its closing brace
+    tail = orjson.dumps(members)[1:]  # the members without their opening brace
+    return orjson.Fragment(head.encode() + (b"," if head != "{" else b"") + tail)
 
 
 class _VocabularyLabels:

@@ -5,6 +5,7 @@ relevance order), the test compares sets and says so.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,7 +66,7 @@ def doc(
         "publication_year": year,
         "publication_date": f"{year}-06-01" if year else None,
         "updated": "2026-01-01T00:00:00",
-        "record": record,
+        "record": json.dumps(record),  # as the catalogue renders it: JSON text
     }
 
 
@@ -280,6 +281,18 @@ def test_long_descriptions_give_short_marked_snippets(backend: SearchBackend) ->
     assert any("<mark>Actigraphy</mark>" in snippet for snippet in snippets)
     # Snippets around the match, not the whole text: a hit list stays readable.
     assert sum(len(snippet) for snippet in snippets) < len(long["description"]) / 2
+
+
+def test_records_stored_as_objects_before_read_the_same(backend: SearchBackend) -> None:
+    """Documents rendered before records were stored as JSON text still read, until a
+    ``reindex --render``."""
+    old = doc("a0001-00010", "Tinnitus registry", keywords=("hearing",))
+    old["record"] = json.loads(old["record"])
+    backend.write([IndexAction("a0001-00010", 1, old)], refresh=True)
+    [hit] = backend.search(SearchRequest(text="tinnitus")).hits
+    assert (hit.kind, hit.record) == ("dataset", old["record"])
+    assert json.loads(hit.record_json) == old["record"]
+    assert [s.text for s in backend.suggest("tinn", Visibility())] == ["Tinnitus registry"]
 
 
 def test_external_versions_refuse_older_writes_and_survive_deletes(
