@@ -167,6 +167,16 @@ def cpu_seconds(pids: tuple[int, ...]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def pin(pids: tuple[int, ...], cpus: set[int]) -> None:
+    """Keep every thread of ``pids`` on ``cpus`` (threads started later inherit it)."""
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                os.sched_setaffinity(int(task.name), cpus)
+            except OSError:
+                continue  # the thread ended
+
+
 def processes(parent: int | None = None, command: str | None = None) -> list[int]:
     """Ids of the processes whose parent is ``parent`` or whose command line holds ``command``."""
     found = []
@@ -237,8 +247,9 @@ def search_latency(
 
     The two alternate in ``rounds`` short rounds, so a slow spell of this shared machine
     falls on both rather than on whichever ran second.  Measured with ``clients`` concurrent
-    clients (the CPUs are shared by the load, the app and the node) and with one client
-    (the API's own overhead, without contention).
+    clients (the CPUs are shared by the load, the app and the node), with one client (the
+    API's own overhead, without contention), and with ``clients`` again but the node on one
+    half of the CPUs and the app and load on the other, as on separate machines.
     """
     port = free_port()
     server = subprocess.Popen(
@@ -297,6 +308,8 @@ def search_latency(
         return response.status
 
     figures: dict[str, dict[str, float]] = {}
+    cpus = sorted(os.sched_getaffinity(0))
+    halves = (set(cpus[: len(cpus) // 2]), set(cpus[len(cpus) // 2 :]))
     try:
         for _ in range(200):
             try:
@@ -311,7 +324,13 @@ def search_latency(
         # Where the CPU goes: the app's processes (gunicorn and its workers) and the node's.
         app = (server.pid, *processes(parent=server.pid))
         engine = tuple(processes(command="org.elasticsearch.bootstrap.Elasticsearch"))
-        for label, concurrency in (("", clients), ("_single", 1)):
+        runs = [("", clients), ("_single", 1)]
+        if len(cpus) > 1:
+            runs.append(("_separate", clients))
+        for label, concurrency in runs:
+            if label == "_separate":
+                pin(engine, halves[0])
+                pin((*app, os.getpid()), halves[1])
             api_load, direct_load = Load(), Load()
             for _ in range(rounds):
                 hammer("127.0.0.1", port, api, concurrency, seconds / rounds, api_load, app, engine)
@@ -328,6 +347,10 @@ def search_latency(
             figures[f"api{label}"] = api_load.figures()
             figures[f"direct{label}"] = direct_load.figures()
     finally:
+        pin(
+            (*processes(command="org.elasticsearch.bootstrap.Elasticsearch"), os.getpid()),
+            set(cpus),
+        )
         server.terminate()
         server.wait(timeout=30)
     return figures
@@ -454,6 +477,11 @@ def run(
             "api_p50_over_direct_single": (
                 latency["api_single"]["p50_ms"] / latency["direct_single"]["p50_ms"]
             ),
+            "api_p50_over_direct_separate": (
+                latency["api_separate"]["p50_ms"] / latency["direct_separate"]["p50_ms"]
+                if "api_separate" in latency
+                else None
+            ),
             "write_to_searchable": delay,
         }
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -476,6 +504,7 @@ def print_table(results: dict[str, Any]) -> None:
         "1 client: API / direct p50 ms",
         "API req/s",
         "CPU ms/request: API app + node / direct node",
+        "node and app on separate CPUs: API / direct p50 ms",
         "write→searchable p50/p95 s",
     ):
         table.add_column(name, justify="right")
@@ -496,9 +525,20 @@ def print_table(results: dict[str, Any]) -> None:
             f"{api['requests_per_s']:.0f}",
             f"{api['app_cpu_ms_per_request']:.1f} + {api['engine_cpu_ms_per_request']:.1f}"
             f" / {direct['engine_cpu_ms_per_request']:.1f}",
+            separate_cores(r),
             f"{delay['p50_s']:.2f} / {delay['p95_s']:.2f}",
         )
-    Console().print(table)
+    Console(width=240).print(table)  # a table this wide is read from a log
+
+
+def separate_cores(result: dict[str, Any]) -> str:
+    if result.get("api_p50_over_direct_separate") is None:
+        return "-"
+    api, direct = result["search"]["api_separate"], result["search"]["direct_separate"]
+    return (
+        f"{api['p50_ms']:.1f} / {direct['p50_ms']:.1f}"
+        f" ({result['api_p50_over_direct_separate']:.2f}x)"
+    )
 
 
 def main() -> None:
