@@ -6,7 +6,8 @@ noisy, so ratios matter more than absolute times):
 - full reindex from PostgreSQL (records/s) next to the node's raw ``_bulk`` rate for the same
   documents, pre-serialised;
 - search API p50/p95 and throughput with concurrent clients next to the same query sent
-  straight to Elasticsearch;
+  straight to Elasticsearch, with the CPU time the app and the node spend per request, and
+  once more with the node and the app on separate CPUs (as on separate machines);
 - delay from a committed write to the record being found by a search, with a real
   ``catalogue worker`` process indexing;
 - peak memory (max RSS) of a reindex process, per record count.
