@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +22,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     # pre-ping: after a database restart the pool hands out fresh connections, so the
     # service recovers on its own.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    # orjson reads the JSON columns (stored search documents above all) several times faster.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        json_deserializer=orjson.loads,
+        **kwargs,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -98,8 +98,8 @@ def _documents(session: Session, ids: Iterable[str]) -> dict[str, SearchDocument
         if doc.revision == revisions.get(doc.record_id)
     }
     stale = [record_id for record_id in revisions if record_id not in found]
-    for record in _load(session, stale).values():
-        found[record.id] = documents.store(session, record)
+    for document in documents.store_all(session, list(_load(session, stale).values())):
+        found[document.record_id] = document
     return found
 
 
@@ -244,8 +244,9 @@ class Indexer:
             ids = list(session.scalars(query))
         for start in range(0, len(ids), chunk):
             with self.db.unit_of_work() as session:
-                for record in _load(session, ids[start : start + chunk]).values():
-                    documents.store(session, record)
+                documents.store_all(
+                    session, list(_load(session, ids[start : start + chunk]).values())
+                )
             if progress:
                 progress(len(ids[start : start + chunk]))
         return len(ids)
