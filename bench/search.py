@@ -47,7 +47,7 @@ from catalogue.models import SearchDocument
 from catalogue.permissions import Identity
 from catalogue.services.records import datasets
 from schemas.records import DatasetSchema
-from search.elastic import ElasticBackend, build_searches, msearch_lines
+from search.elastic import ElasticBackend, build_searches, msearch_body
 from search.query import SearchRequest
 
 console = Console(stderr=True)
@@ -289,8 +289,7 @@ def search_latency(
         filters={"theme": (QUERY["theme"],), "access_right": (QUERY["access_right"],)},
     )
     # The very searches the API sends, as one _msearch: the ratio is the API's own overhead.
-    lines = msearch_lines(build_searches(request))
-    body = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+    body = msearch_body(build_searches(request))
     es = urllib.parse.urlsplit(settings.elasticsearch_url)
     es_host, es_port = es.hostname or "127.0.0.1", es.port or 9200
     auth = base64.b64encode(
