@@ -33,7 +33,7 @@ from search.query import (
     Visibility,
     record_text,
 )
-from search.suggest import pick_suggestions
+from search.suggest import candidate, pick_suggestions
 
 TEXT_COLUMNS = ("title", "keywords", "creators", "description", "journal")
 WEIGHTS = (3.0, 2.0, 2.0, 1.0, 1.0)  # the same boosts as the Elasticsearch query
@@ -408,7 +408,7 @@ class EmbeddedBackend:
         )
         with self._lock:
             result = self._search(request)
-        return pick_suggestions(prefix, [hit.record for hit in result.hits], size)
+        return pick_suggestions(prefix, [candidate(hit.record) for hit in result.hits], size)
 
     def close(self) -> None:
         self._db.close()

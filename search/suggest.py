@@ -10,8 +10,19 @@ from search.query import Suggestion
 SUGGEST_FIELDS = ("title", "creators", "keywords")
 
 
-def pick_suggestions(prefix: str, documents: list[dict[str, Any]], size: int) -> list[Suggestion]:
-    """Titles, creator names and keywords that have a word starting with the typed words."""
+def candidate(record: dict[str, Any]) -> dict[str, Any]:
+    """What suggestions are picked from, out of a whole record: as the search document holds
+    it (``creators`` as names), so the engine need send back only these three fields."""
+    return {
+        "title": record.get("title"),
+        "creators": [creator["name"] for creator in record.get("creators") or []],
+        "keywords": record.get("keywords") or [],
+    }
+
+
+def pick_suggestions(prefix: str, candidates: list[dict[str, Any]], size: int) -> list[Suggestion]:
+    """Titles, creator names and keywords that have a word starting with the typed words;
+    ``candidates`` hold the :data:`SUGGEST_FIELDS` of the records found, best first."""
     words = prefix.lower().split()
     seen: set[tuple[str, str]] = set()
     found: list[Suggestion] = []
@@ -21,12 +32,10 @@ def pick_suggestions(prefix: str, documents: list[dict[str, Any]], size: int) ->
         return all(any(token.startswith(word) for token in tokens) for word in words)
 
     for field in SUGGEST_FIELDS:
-        for document in documents:
-            values = document.get(field) or []
+        for found_record in candidates:
+            values = found_record.get(field) or []
             if field == "title":
                 values = [values]
-            elif field == "creators":
-                values = [creator["name"] for creator in values]
             for value in values:
                 if value and matches(value) and (field, value) not in seen:
                     seen.add((field, value))
