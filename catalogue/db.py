@@ -6,6 +6,7 @@ service did at once, or nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,15 +23,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     # pre-ping: after a database restart the pool hands out fresh connections, so the
     # service recovers on its own.
-    # orjson reads the JSON columns (stored search documents above all) several times faster.
     return create_engine(
         url,
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=10,
-        json_deserializer=orjson.loads,
+        json_deserializer=_read_json,
         **kwargs,
     )
+
+
+def _read_json(text: str | bytes) -> Any:
+    """A JSON column's value: orjson reads them (stored search documents above all) several
+    times faster; the standard library still reads the rare value orjson refuses (a number
+    beyond a double's range, which PostgreSQL's jsonb can hold)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
