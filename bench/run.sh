@@ -6,11 +6,13 @@
 #   bash bench/run.sh                          # search: 10^4 and 10^5 records
 #   bash bench/run.sh --records 10000 100000 1000000 --seconds 20
 #   bash bench/run.sh reports --records 100000 --repeat 7
+#   bash bench/run.sh embedded                 # embedded backend beside Elasticsearch
 set -euo pipefail
 ES_HEAP="${ES_HEAP:-2g}"
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/services.sh"
 say "Benchmarks"
 case "${1:-}" in
   reports) shift; .venv/bin/python -m bench.reports "$@" ;;
+  embedded) shift; .venv/bin/python -m bench.embedded "$@" ;;
   *) .venv/bin/python -m bench.search "$@" ;;
 esac

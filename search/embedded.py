@@ -1,25 +1,41 @@
-"""The embedded search backend: SQLite FTS5, so the catalogue searches with no services.
+"""The embedded search backend: SQLite FTS5 and in-memory bitmaps, so the catalogue searches
+with no services.
 
 It keeps the same contract as the Elasticsearch backend (indices behind an alias, external
 versions, the same filters, facets, sorts and user query syntax), checked by the same contract
 tests.  What it deliberately does less, and the README says so: relevance is FTS5's BM25 with the
 same field weights rather than Lucene's scoring, deep paging with ``after`` is an offset, and
 highlighting marks whole words.
+
+How it is fast: SQLite holds the documents and the full text (FTS5, sharing each document's
+rowid); filters, permissions and facet counts run on Roaring bitmaps of the terms
+(:mod:`search.postings`), kept in step with SQLite by a generation number; sorted listings
+walk an order of all documents read once per generation.  Writes go through one connection,
+searches read through a connection per thread: with SQLite's write-ahead log a search never
+holds up a write, nor a write a search.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import json
+import logging
 import re
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+from pyroaring import BitMap
+
+from search.postings import CONCEPT, LATEST, OWNER, STATUS, Change, Postings, Term
 from search.query import (
+    FACET_SIZE,
     FACETS,
     Action,
     BulkReport,
@@ -35,29 +51,39 @@ from search.query import (
 )
 from search.suggest import candidate, pick_suggestions
 
+log = logging.getLogger(__name__)
+
 TEXT_COLUMNS = ("title", "keywords", "creators", "description", "journal")
 WEIGHTS = (3.0, 2.0, 2.0, 1.0, 1.0)  # the same boosts as the Elasticsearch query
 _MARK_OPEN, _MARK_CLOSE = "\x01", "\x02"
 _TOKEN = re.compile(r'[+-]?"[^"]*"?|\||[^\s|]+')
-
+# Bumped when the tables change; an older file is emptied and filled again by a reindex.
+LAYOUT = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS aliases (alias TEXT PRIMARY KEY, index_name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS generation (one INTEGER PRIMARY KEY CHECK (one = 1), value INTEGER);
+INSERT OR IGNORE INTO generation VALUES (1, 0);
 CREATE TABLE IF NOT EXISTS documents (
+    doc INTEGER PRIMARY KEY,  -- also the rowid of the document's full text in 'texts'
     index_name TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
-    deleted INTEGER NOT NULL DEFAULT 0, kind TEXT, status TEXT, is_latest INTEGER,
-    owner_id TEXT, publication_date TEXT, title_sort TEXT, record TEXT,
-    PRIMARY KEY (index_name, id)
+    generation INTEGER NOT NULL,  -- the write that last changed the row
+    deleted INTEGER NOT NULL DEFAULT 0, kind TEXT, publication_date TEXT, title_sort TEXT,
+    terms TEXT,  -- JSON [[group, term], ...]: what search.postings indexes
+    record TEXT,
+    UNIQUE (index_name, id)
 );
-CREATE TABLE IF NOT EXISTS facet_values (
-    index_name TEXT NOT NULL, id TEXT NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS facet_lookup ON facet_values (index_name, facet, value, id);
-CREATE INDEX IF NOT EXISTS facet_of ON facet_values (index_name, id);
+CREATE INDEX IF NOT EXISTS documents_changed ON documents (index_name, generation);
 CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(
-    index_name UNINDEXED, id UNINDEXED, title, keywords, creators, description, journal,
+    title, keywords, creators, description, journal,
     tokenize = 'unicode61 remove_diacritics 2'
 );
 """
+OLD_TABLES = ("aliases", "generation", "documents", "facet_values", "texts")
+ORDERS = {
+    "newest": "publication_date IS NULL, publication_date DESC, id",
+    "oldest": "publication_date IS NULL, publication_date, id",
+    "title": "title_sort, id",
+}
 
 
 def fts_query(text: str) -> tuple[str | None, str | None]:
@@ -93,15 +119,55 @@ def fts_query(text: str) -> tuple[str | None, str | None]:
 
 class EmbeddedBackend:
     def __init__(self, path: str | Path, index_prefix: str = "catalogue") -> None:
-        self.path = str(path)
         self.alias = f"{index_prefix}-records"
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()  # one connection, shared by the app's threads
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        if str(path) == ":memory:":  # one database shared by this backend's connections
+            self._target = f"file:embedded-{uuid.uuid4().hex}?mode=memory&cache=shared"
+        else:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._target = Path(path).resolve().as_uri()
+        self._write_lock = threading.Lock()  # one writer at a time (SQLite's rule too)
+        self._db = self._connect()  # the writer's connection
+        self._prepare()
+        self._readers = threading.local()
+        self._connections = [self._db]
+        self._postings_lock = threading.Lock()
+        self._postings: Postings | None = None
+        self._orders: dict[str, tuple[int, list[int]]] = {}  # sort -> (generation, docs)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(
+            self._target, uri=True, check_same_thread=False, isolation_level=None, timeout=30
+        )
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # a projection: a reindex rebuilds it
+        return db
+
+    def _prepare(self) -> None:
+        with self._write_lock:
+            layout = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if layout != LAYOUT:
+                found = self._db.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE name = 'documents'"
+                ).fetchone()[0]
+                if found:
+                    log.warning(
+                        "The embedded search index has an older layout; it starts empty. "
+                        "Run `catalogue search reindex` to fill it."
+                    )
+                for table in OLD_TABLES:
+                    self._db.execute(f"DROP TABLE IF EXISTS {table}")
+            self._db.executescript(SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {LAYOUT}")
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's connection for reading: readers never wait for the writer."""
+        db: sqlite3.Connection | None = getattr(self._readers, "db", None)
+        if db is None:
+            db = self._connect()
+            self._readers.db = db
+            with self._write_lock:
+                self._connections.append(db)
+        return db
 
     # -- indices -------------------------------------------------------------------------
 
@@ -109,46 +175,54 @@ class EmbeddedBackend:
         return f"{self.alias}-v1-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
 
     def current_index(self) -> str | None:
-        with self._lock:
-            row = self._db.execute("SELECT index_name FROM aliases WHERE alias = ?", (self.alias,))
-            found = row.fetchone()
-        return str(found[0]) if found else None
+        return self._current_index(self._reader())
+
+    def _current_index(self, db: sqlite3.Connection) -> str | None:
+        found = db.execute("SELECT index_name FROM aliases WHERE alias = ?", (self.alias,))
+        row = found.fetchone()
+        return str(row[0]) if row else None
 
     def ensure_index(self) -> str:
-        with self._lock:
-            current = self.current_index()
+        current = self.current_index()
+        if current is not None:
+            return current
+        with self._write_lock, self._transaction():
+            current = self._current_index(self._db)
             if current is None:
                 current = self.create_index()
                 self._db.execute("INSERT INTO aliases VALUES (?, ?)", (self.alias, current))
-            return current
+        return current
 
     def owned_indices(self) -> list[str]:
-        with self._lock:
-            rows = self._db.execute("SELECT DISTINCT index_name FROM documents").fetchall()
+        rows = self._reader().execute("SELECT DISTINCT index_name FROM documents").fetchall()
         names = {str(row[0]) for row in rows}
         current = self.current_index()
         return sorted(names | ({current} if current else set()))
 
     def swap_alias(self, new_index: str) -> list[str]:
-        with self._lock:
-            old = [name for name in self.owned_indices() if name != new_index]
-            self._db.execute("BEGIN IMMEDIATE")
+        old = [name for name in self.owned_indices() if name != new_index]
+        with self._write_lock, self._transaction():
             self._db.execute(
                 "INSERT INTO aliases VALUES (?, ?) ON CONFLICT (alias) DO UPDATE "
                 "SET index_name = excluded.index_name",
                 (self.alias, new_index),
             )
             for name in old:
-                for table in ("documents", "facet_values", "texts"):
-                    self._db.execute(f"DELETE FROM {table} WHERE index_name = ?", (name,))
-            self._db.execute("COMMIT")
+                self._db.execute(
+                    "DELETE FROM texts WHERE rowid IN "
+                    "(SELECT doc FROM documents WHERE index_name = ?)",
+                    (name,),
+                )
+                self._db.execute("DELETE FROM documents WHERE index_name = ?", (name,))
+            self._next_generation()
         return old
 
     def drop_indices(self) -> None:
         """Delete every index this backend owns (tests, and starting over)."""
-        with self._lock:
-            for table in ("aliases", "documents", "facet_values", "texts"):
+        with self._write_lock, self._transaction():
+            for table in ("aliases", "documents", "texts"):
                 self._db.execute(f"DELETE FROM {table}")
+            self._next_generation()
 
     def refresh(self, index: str | None = None) -> None:
         """Writes are visible as soon as they commit."""
@@ -161,6 +235,13 @@ class EmbeddedBackend:
 
     # -- writing -------------------------------------------------------------------------
 
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def _next_generation(self) -> int:
+        row = self._db.execute("UPDATE generation SET value = value + 1 RETURNING value")
+        return int(row.fetchone()[0])
+
     def write(
         self,
         actions: Iterable[Action],
@@ -171,86 +252,68 @@ class EmbeddedBackend:
         """Write in transactions of ``chunk_size``; visible on commit, so ``refresh`` is moot."""
         report = BulkReport()
         target = index or self.ensure_index()
-        chunk: list[Action] = []
-        for action in actions:
-            chunk.append(action)
-            if len(chunk) >= chunk_size:
-                self._write_chunk(target, chunk, report)
-                chunk = []
-        if chunk:
-            self._write_chunk(target, chunk, report)
+        stream = iter(actions)
+        while chunk := list(itertools.islice(stream, chunk_size)):
+            with self._write_lock, self._transaction():
+                generation = self._next_generation()
+                for action in chunk:
+                    self._write_one(target, action, generation, report)
         return report
 
-    def _write_chunk(self, index: str, actions: list[Action], report: BulkReport) -> None:
-        with self._lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for action in actions:
-                    row = db.execute(
-                        "SELECT version FROM documents WHERE index_name = ? AND id = ?",
-                        (index, action.id),
-                    ).fetchone()
-                    if row is not None and row[0] > action.version:
-                        report.stale += 1  # external_gte: an older version changes nothing
-                        continue
-                    db.execute(
-                        "DELETE FROM facet_values WHERE index_name = ? AND id = ?",
-                        (index, action.id),
-                    )
-                    db.execute(
-                        "DELETE FROM texts WHERE index_name = ? AND id = ?", (index, action.id)
-                    )
-                    if isinstance(action, DeleteAction):
-                        # A tombstone keeps the version, so a late older write stays refused.
-                        db.execute(
-                            "INSERT INTO documents (index_name, id, version, deleted) "
-                            "VALUES (?, ?, ?, 1) ON CONFLICT (index_name, id) DO UPDATE SET "
-                            "version = excluded.version, deleted = 1, record = NULL",
-                            (index, action.id, action.version),
-                        )
-                    elif isinstance(action, IndexAction):
-                        self._put(index, action)
-                    report.written += 1
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+    def _write_one(self, index: str, action: Action, generation: int, report: BulkReport) -> None:
+        db = self._db
+        row = db.execute(
+            "SELECT doc, version FROM documents WHERE index_name = ? AND id = ?",
+            (index, action.id),
+        ).fetchone()
+        if row is not None and row[1] > action.version:
+            report.stale += 1  # external_gte: an older version changes nothing
+            return
+        if row is not None:
+            db.execute("DELETE FROM texts WHERE rowid = ?", (row[0],))
+        if isinstance(action, DeleteAction):
+            # A tombstone keeps the version, so a late older write stays refused.
+            db.execute(
+                "INSERT INTO documents (index_name, id, version, generation, deleted) "
+                "VALUES (?, ?, ?, ?, 1) ON CONFLICT (index_name, id) DO UPDATE SET "
+                "version = excluded.version, generation = excluded.generation, deleted = 1, "
+                "kind = NULL, publication_date = NULL, title_sort = NULL, terms = NULL, "
+                "record = NULL",
+                (index, action.id, action.version, generation),
+            )
+        elif isinstance(action, IndexAction):
+            self._put(index, action, generation)
+        report.written += 1
 
-    def _put(self, index: str, action: IndexAction) -> None:
+    def _put(self, index: str, action: IndexAction, generation: int) -> None:
         doc = action.document if isinstance(action.document, dict) else json.loads(action.document)
-        self._db.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (index_name, id) DO UPDATE SET version = excluded.version, deleted = 0, "
-            "kind = excluded.kind, status = excluded.status, is_latest = excluded.is_latest, "
-            "owner_id = excluded.owner_id, publication_date = excluded.publication_date, "
-            "title_sort = excluded.title_sort, record = excluded.record",
+        found = self._db.execute(
+            "INSERT INTO documents VALUES (NULL, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (index_name, id) DO UPDATE SET version = excluded.version, "
+            "generation = excluded.generation, deleted = 0, kind = excluded.kind, "
+            "publication_date = excluded.publication_date, title_sort = excluded.title_sort, "
+            "terms = excluded.terms, record = excluded.record RETURNING doc",
             (
                 index,
                 action.id,
                 action.version,
+                generation,
                 doc.get("kind"),
-                doc.get("status"),
-                1 if doc.get("is_latest") else 0,
-                doc.get("owner_id"),
                 doc.get("publication_date"),
                 (doc.get("title") or "").lower(),
+                orjson.dumps(_terms(doc)).decode(),
                 record_text(doc.get("record", {})),
             ),
         )
-        rows = []
-        for facet, field in FACETS.items():
-            values = doc.get(field)
-            for value in values if isinstance(values, list) else [values]:
-                if value is not None:
-                    rows.append((index, action.id, facet, str(value)))
-        self._db.executemany("INSERT INTO facet_values VALUES (?, ?, ?, ?)", rows)
+        rowid = found.fetchone()[0]
         texts = []
         for column in TEXT_COLUMNS:
             value = doc.get(column)
             texts.append(" ; ".join(value) if isinstance(value, list) else (value or ""))
         self._db.execute(
-            "INSERT INTO texts VALUES (?, ?, ?, ?, ?, ?, ?)", (index, action.id, *texts)
+            "INSERT INTO texts (rowid, title, keywords, creators, description, "
+            "journal) VALUES (?, ?, ?, ?, ?, ?)",
+            (rowid, *texts),
         )
 
     # -- reading -------------------------------------------------------------------------
@@ -258,13 +321,16 @@ class EmbeddedBackend:
     def versions(self, index: str | None = None, page: int = 5000) -> Iterator[tuple[str, int]]:
         name = index or self.current_index()
         after = ""
-        while True:  # in pages, so other threads get the connection in between
-            with self._lock:
-                rows = self._db.execute(
+        while True:  # in pages: a long listing holds no read transaction open
+            rows = (
+                self._reader()
+                .execute(
                     "SELECT id, version FROM documents WHERE index_name = ? AND deleted = 0 "
                     "AND id > ? ORDER BY id LIMIT ?",
                     (name, after, page),
-                ).fetchall()
+                )
+                .fetchall()
+            )
             if not rows:
                 return
             for row in rows:
@@ -273,145 +339,220 @@ class EmbeddedBackend:
 
     def count(self) -> int:
         index = self.ensure_index()
-        with self._lock:
-            row = self._db.execute(
+        row = (
+            self._reader()
+            .execute(
                 "SELECT count(*) FROM documents WHERE index_name = ? AND deleted = 0", (index,)
-            ).fetchone()
+            )
+            .fetchone()
+        )
         return int(row[0])
 
-    def _base(self, request: SearchRequest) -> tuple[str, list[Any]]:
-        """Permissions, status and current-version filters, as SQL over ``d``."""
-        visibility: Visibility = request.visibility
-        clauses = ["d.index_name = ?", "d.deleted = 0"]
-        params: list[Any] = [self.current_index()]
-        seen = ["d.status != 'draft'"]
-        if visibility.owner_id is not None:
-            seen.append("d.owner_id = ?")
-            params.append(visibility.owner_id)
-        if visibility.all_drafts_of:
-            kinds = sorted(visibility.all_drafts_of)
-            seen.append(f"d.kind IN ({','.join('?' * len(kinds))})")
-            params.extend(kinds)
-        if visibility.concepts:
-            concepts = sorted(visibility.concepts)
-            marks = ",".join("?" * len(concepts))
-            seen.append(f"json_extract(d.record, '$.concept_id') IN ({marks})")
-            params.extend(concepts)
-        clauses.append("(" + " OR ".join(seen) + ")")
-        clauses.append(f"d.status IN ({','.join('?' * len(request.statuses))})")
-        params.extend(request.statuses)
-        if request.owner_only:
-            clauses.append("d.owner_id = ?")
-            params.append(visibility.owner_id or "-")
-        elif request.statuses == ("published",):
-            clauses.append("d.is_latest = 1")
-        must, must_not = fts_query(request.text)
-        if must:
-            clauses.append("texts MATCH ?")
-            params.append(must)
-        if must_not:
-            clauses.append(
-                "d.id NOT IN (SELECT id FROM texts "
-                "WHERE texts MATCH ? AND index_name = d.index_name)"
-            )
-            params.append(must_not)
-        return " AND ".join(clauses), params
+    def _current_postings(self) -> Postings:
+        """The term bitmaps of the current index, brought up to date with SQLite.
 
-    @staticmethod
-    def _facet_clause(facet: str, values: tuple[str, ...]) -> tuple[str, list[Any]]:
-        marks = ",".join("?" * len(values))
-        clause = (
-            "d.id IN (SELECT id FROM facet_values WHERE index_name = d.index_name "
-            f"AND facet = ? AND value IN ({marks}))"
+        Called with ``_postings_lock`` held.  The generation and the rows changed since the
+        last one are read in one read transaction, so they agree.
+        """
+        db = self._reader()
+        with _Transaction(db):
+            index = self._current_index(db) or ""
+            generation = int(db.execute("SELECT value FROM generation").fetchone()[0])
+            postings = self._postings
+            if postings is None or postings.index != index:
+                postings = self._postings = Postings(index)
+                self._orders.clear()
+            if generation != postings.generation:
+                rows = db.execute(
+                    "SELECT doc, deleted, terms FROM documents "
+                    "WHERE index_name = ? AND generation > ?",
+                    (index, postings.generation),
+                )
+                postings.apply(
+                    (
+                        Change(doc, None if deleted else [tuple(t) for t in orjson.loads(terms)])
+                        for doc, deleted, terms in rows
+                    ),
+                    generation,
+                )
+        return postings
+
+    def _order(self, sort: str, postings: Postings) -> list[int]:
+        """Every live document of the index in ``sort`` order, read once per generation."""
+        known = self._orders.get(sort)
+        if known is not None and known[0] == postings.generation:
+            return known[1]
+        rows = self._reader().execute(
+            f"SELECT doc FROM documents WHERE index_name = ? AND deleted = 0 "
+            f"ORDER BY {ORDERS[sort]}",
+            (postings.index,),
         )
-        return clause, [facet, *values]
+        docs = [row[0] for row in rows]
+        self._orders[sort] = (postings.generation, docs)
+        return docs
+
+    def _matching_text(self, query: str) -> list[int]:
+        """The documents matching an FTS5 query, best first (BM25 with the field weights)."""
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        rows = self._reader().execute(
+            f"SELECT rowid FROM texts WHERE texts MATCH ? ORDER BY bm25(texts, {weights})",
+            (query,),
+        )
+        return [row[0] for row in rows]
 
     def search(self, request: SearchRequest) -> SearchResult:
         self.ensure_index()
-        with self._lock:
-            return self._search(request)
-
-    def _search(self, request: SearchRequest) -> SearchResult:
-        base, params = self._base(request)
-        source = "documents d JOIN texts ON texts.index_name = d.index_name AND texts.id = d.id"
-        chosen = {facet: values for facet, values in request.filters.items() if values}
-        where, where_params = base, list(params)
-        for facet, values in chosen.items():
-            clause, extra = self._facet_clause(facet, values)
-            where += " AND " + clause
-            where_params += extra
-        total = self._db.execute(
-            f"SELECT count(*) FROM {source} WHERE {where}", where_params
-        ).fetchone()[0]
-        weights = ", ".join(str(w) for w in WEIGHTS)
-        text_query = fts_query(request.text)[0]
-        order = {
-            "relevance": f"bm25(texts, 0, 0, {weights}), d.id" if text_query else None,
-            "oldest": "d.publication_date IS NULL, d.publication_date, d.id",
-            "title": "d.title_sort, d.id",
-        }.get(request.sort) or "d.publication_date IS NULL, d.publication_date DESC, d.id"
-        offset = int(request.after[0]) if request.after else (request.page - 1) * request.size
-        highlight = (
-            f"highlight(texts, 2, '{_MARK_OPEN}', '{_MARK_CLOSE}') AS title_mark, "
-            f"snippet(texts, 5, '{_MARK_OPEN}', '{_MARK_CLOSE}', '…', 30) AS description_mark"
-            if text_query
-            else "NULL AS title_mark, NULL AS description_mark"
-        )
-        rows = self._db.execute(
-            f"SELECT d.id, d.kind, d.record, {highlight} FROM {source} WHERE {where} "
-            f"ORDER BY {order} LIMIT ? OFFSET ?",
-            [*where_params, request.size, offset],
-        ).fetchall()
-        hits = [
-            Hit(
-                id=row["id"],
-                kind=row["kind"],
-                record_json=row["record"],
-                highlights=_highlights(row["title_mark"], row["description_mark"]),
+        must, must_not = fts_query(request.text)
+        # Full text first, outside the lock: FTS5 is the slow part of a text search.
+        ranked = self._matching_text(must) if must else None
+        excluded = BitMap(self._matching_text(must_not)) if must_not else None
+        with self._postings_lock:
+            postings = self._current_postings()
+            base = _visible(postings, request)
+            if ranked is not None:
+                base &= BitMap(ranked)
+            if excluded is not None:
+                base -= excluded
+            chosen = {
+                facet: postings.any_of(facet, values)
+                for facet, values in request.filters.items()
+                if values
+            }
+            matches = BitMap.intersection(base, *chosen.values()) if chosen else base
+            offset = int(request.after[0]) if request.after else (request.page - 1) * request.size
+            if ranked is not None and request.sort == "relevance":
+                order: Iterable[int] = ranked
+            else:
+                order = self._order(
+                    "newest" if request.sort == "relevance" else request.sort, postings
+                )
+            page = list(
+                itertools.islice(filter(matches.__contains__, order), offset, offset + request.size)
             )
-            for row in rows
-        ]
-        facets: dict[str, list[FacetValue]] = {}
-        if request.facets:
-            for facet in FACETS:
-                facet_where, facet_params = base, list(params)
-                for other, values in chosen.items():
-                    if other != facet:
-                        clause, extra = self._facet_clause(other, values)
-                        facet_where += " AND " + clause
-                        facet_params += extra
-                counted = self._db.execute(
-                    f"SELECT f.value, count(*) FROM {source} JOIN facet_values f "
-                    f"ON f.index_name = d.index_name AND f.id = d.id AND f.facet = ? "
-                    f"WHERE {facet_where} GROUP BY f.value",
-                    [facet, *facet_params],
-                ).fetchall()
-                values_found = [FacetValue(key=str(v), count=int(c)) for v, c in counted]
-                if facet == "year":
-                    values_found.sort(key=lambda value: value.key, reverse=True)
-                else:  # like Elasticsearch's terms aggregation: most frequent first
-                    values_found.sort(key=lambda value: (-value.count, value.key))
-                facets[facet] = values_found[:50]
+            facets = _facets(postings, base, chosen, matches) if request.facets else {}
+        hits = self._hits(page, must)
         next_after = (offset + len(hits),) if len(hits) == request.size else None
-        return SearchResult(total=int(total), hits=hits, facets=facets, next_after=next_after)
+        return SearchResult(total=len(matches), hits=hits, facets=facets, next_after=next_after)
+
+    def _hits(self, docs: list[int], text_query: str | None) -> list[Hit]:
+        if not docs:
+            return []
+        db = self._reader()
+        marks = ",".join("?" * len(docs))
+        rows = {
+            doc: (id, kind, record)
+            for doc, id, kind, record in db.execute(
+                f"SELECT doc, id, kind, record FROM documents WHERE doc IN ({marks})", docs
+            )
+        }
+        marked: dict[int, tuple[str | None, str | None]] = {}
+        if text_query:
+            for doc, title, description in db.execute(
+                f"SELECT rowid, highlight(texts, 0, '{_MARK_OPEN}', '{_MARK_CLOSE}'), "
+                f"snippet(texts, 3, '{_MARK_OPEN}', '{_MARK_CLOSE}', '…', 30) FROM texts "
+                f"WHERE texts MATCH ? AND rowid IN ({marks})",
+                [text_query, *docs],
+            ):
+                marked[doc] = (title, description)
+        hits = []
+        for doc in docs:
+            if doc not in rows:  # deleted since the bitmaps were read
+                continue
+            id, kind, record = rows[doc]
+            hits.append(
+                Hit(
+                    id=id,
+                    kind=kind,
+                    record_json=record,
+                    highlights=_highlights(*marked.get(doc, (None, None))),
+                )
+            )
+        return hits
 
     def suggest(self, prefix: str, visibility: Visibility, size: int = 10) -> list[Suggestion]:
         words = re.findall(r"\w+", prefix)
         if not words:
             return []
-        self.ensure_index()
         request = SearchRequest(
             visibility=visibility,
             text=" ".join(f"{w}*" for w in words),
             size=size * 3,
             facets=False,
         )
-        with self._lock:
-            result = self._search(request)
+        result = self.search(request)
         return pick_suggestions(prefix, [candidate(hit.record) for hit in result.hits], size)
 
     def close(self) -> None:
-        self._db.close()
+        for db in self._connections:
+            db.close()
+
+
+class _Transaction:
+    """BEGIN (IMMEDIATE for the writer) ... COMMIT, or ROLLBACK on any error."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN")
+        return self.db
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self.db.execute("ROLLBACK" if error is not None else "COMMIT")
+
+
+def _terms(doc: dict[str, Any]) -> list[Term]:
+    """What a document is filtered and counted by: its facet values, status, owner, work."""
+    terms: list[Term] = []
+    for facet, field in FACETS.items():
+        values = doc.get(field)
+        for value in values if isinstance(values, list) else [values]:
+            if value is not None:
+                terms.append((facet, str(value)))
+    terms.append((STATUS, str(doc.get("status"))))
+    if doc.get("owner_id") is not None:
+        terms.append((OWNER, str(doc["owner_id"])))
+    if doc.get("concept_id") is not None:
+        terms.append((CONCEPT, str(doc["concept_id"])))
+    if doc.get("is_latest"):
+        terms.append((LATEST, "1"))
+    return terms
+
+
+def _visible(postings: Postings, request: SearchRequest) -> BitMap:
+    """Permissions, status and current-version filters: the documents a request starts from."""
+    visibility = request.visibility
+    seen = postings.alive - postings.get(STATUS, "draft")
+    if visibility.owner_id is not None:
+        seen |= postings.get(OWNER, visibility.owner_id)
+    seen |= postings.any_of("kind", visibility.all_drafts_of)
+    seen |= postings.any_of(CONCEPT, visibility.concepts)
+    found = seen & postings.any_of(STATUS, request.statuses)
+    if request.owner_only:
+        found &= postings.get(OWNER, visibility.owner_id or "-")
+    elif request.statuses == ("published",):
+        found &= postings.get(LATEST, "1")
+    return found
+
+
+def _facets(
+    postings: Postings, base: BitMap, chosen: dict[str, BitMap], matches: BitMap
+) -> dict[str, list[FacetValue]]:
+    """Facet counts, multi-select style: each facet counts within every filter but its own."""
+    facets: dict[str, list[FacetValue]] = {}
+    for facet in FACETS:
+        within = matches
+        if facet in chosen:
+            others = [bitmap for other, bitmap in chosen.items() if other != facet]
+            within = BitMap.intersection(base, *others) if others else base
+        if facet == "year":  # a histogram: every year, newest first
+            counted = postings.counts(facet, within, size=10_000)
+            counted.sort(key=lambda pair: pair[0], reverse=True)
+            counted = counted[:FACET_SIZE]
+        else:  # like Elasticsearch's terms aggregation: most frequent first
+            counted = postings.counts(facet, within, size=FACET_SIZE)
+        facets[facet] = [FacetValue(key=key, count=count) for key, count in counted]
+    return facets
 
 
 def _highlights(title: str | None, description: str | None) -> dict[str, list[str]]:

@@ -6,7 +6,9 @@ relevance order), the test compares sets and says so.
 from __future__ import annotations
 
 import json
+import random
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from catalogue.indexing import SearchBackend
 from search import SearchEngine
 from search.elastic import ElasticBackend
 from search.embedded import EmbeddedBackend
-from search.query import DeleteAction, IndexAction, SearchRequest, Visibility
+from search.query import FACETS, DeleteAction, FacetValue, IndexAction, SearchRequest, Visibility
 from tests.conftest import search_config
 
 
@@ -323,3 +325,168 @@ def test_suggestions_respect_permissions(backend: SearchBackend) -> None:
     assert {"Migraine cohort in Leiden", "Migraine genetics in families", "migraine"} <= texts
     assert "Secret migraine draft" not in texts
     assert {s.text for s in backend.suggest("bakk", Visibility())} == {"Bakker, Pieter"}
+
+
+# -- Every query shape against an oracle ---------------------------------------------------
+# A seeded catalogue of a few hundred documents, and the answers a plain Python computation
+# over it gives: each backend must give exactly these (filters, multi-select facet counts,
+# listings per kind and sort, deep paging), not merely answers that look plausible.
+
+NAMES = ("Jansen, Anna", "Bakker, Pieter", "Visser, Noor", "de Vries, Sem", "Smit, Lotte")
+NAMES += ("Mulder, Daan", "Bos, Julia", "Meijer, Finn", "Peters, Tess", "Hendriks, Luuk")
+WORDS = ("cohort", "registry", "imaging", "trial", "genome", "sleep", "heart", "lupus", "atlas")
+
+
+def shaped_corpus(size: int = 240, seed: int = 7) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    found = []
+    for n in range(size):
+        kind = rng.choice(("dataset", "publication"))
+        year = rng.choice((None, *range(2015, 2027)))
+        document = doc(
+            f"b{n:04d}-{n:05d}",
+            " ".join(rng.sample(WORDS, 3)).capitalize() + f" {n}",
+            kind=kind,
+            status=rng.choices(("published", "draft", "withdrawn"), (8, 1, 1))[0],
+            owner=str(rng.randint(1, 3)),
+            themes=tuple(rng.sample(("genetics", "neuroscience", "infection", "oncology"), 2)),
+            year=year,
+            creators=tuple(rng.sample(NAMES, rng.randint(1, 3))),
+            latest=rng.random() > 0.1,
+        )
+        document["publication_date"] = year and f"{year}-{rng.randint(1, 12):02d}-01"
+        document["departments"] = rng.sample(("cardiology", "neurology", "radiology"), 1)
+        document["license"] = rng.choice(("CC-BY-4.0", "CC0-1.0", "MIT"))
+        if kind == "dataset":
+            document["access_right"] = rng.choice(("open", "embargoed", "restricted"))
+        else:
+            document["access_right"] = None
+            document["open_access"] = rng.choice(("gold", "green", "hybrid", "closed"))
+        found.append(document)
+    return found
+
+
+SHAPED = shaped_corpus()
+
+
+def oracle_visible() -> list[dict[str, Any]]:
+    """What anonymous callers may see: current versions of published records."""
+    return [d for d in SHAPED if d["status"] == "published" and d["is_latest"]]
+
+
+def oracle_values(document: dict[str, Any], facet: str) -> list[str]:
+    value = document[FACETS[facet]]
+    return [str(v) for v in (value if isinstance(value, list) else [value]) if v is not None]
+
+
+def oracle_matches(filters: dict[str, tuple[str, ...]]) -> list[dict[str, Any]]:
+    return [
+        d
+        for d in oracle_visible()
+        if all(set(oracle_values(d, facet)) & set(values) for facet, values in filters.items())
+    ]
+
+
+def oracle_facets(filters: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[str, int]]]:
+    """Multi-select counts: each facet counted within every filter but its own."""
+    counted = {}
+    for facet in FACETS:
+        within = oracle_matches({f: v for f, v in filters.items() if f != facet})
+        counts = Counter(value for d in within for value in oracle_values(d, facet))
+        if facet == "year":
+            counted[facet] = sorted(counts.items(), reverse=True)
+        else:
+            counted[facet] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:50]
+    return counted
+
+
+def oracle_order(documents: list[dict[str, Any]], sort: str) -> list[str]:
+    dated = [d for d in documents if d["publication_date"]]
+    undated = sorted((d for d in documents if not d["publication_date"]), key=lambda d: d["id"])
+    if sort == "title":
+        return [d["id"] for d in sorted(documents, key=lambda d: (d["title"].lower(), d["id"]))]
+    if sort == "oldest":
+        dated.sort(key=lambda d: (d["publication_date"], d["id"]))
+    else:  # newest: later dates first, the same date by id
+        dated.sort(key=lambda d: d["id"])
+        dated.sort(key=lambda d: d["publication_date"], reverse=True)
+    return [d["id"] for d in dated + undated]
+
+
+@pytest.fixture(scope="module", params=["elasticsearch", "embedded"])
+def shaped(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SearchBackend]:
+    found: Any
+    if request.param == "elasticsearch":
+        engine = SearchEngine(
+            search_config(
+                request.getfixturevalue("es_url"), index_prefix=f"shapes-{uuid.uuid4().hex[:8]}"
+            )
+        )
+        found = ElasticBackend(engine)
+    else:
+        found = EmbeddedBackend(tmp_path_factory.mktemp("shapes") / "search.sqlite")
+    found.ensure_index()
+    assert found.write([IndexAction(d["id"], 1, d) for d in SHAPED], refresh=True).written == 240
+    yield found
+    found.drop_indices()
+
+
+def as_pairs(values: list[FacetValue]) -> list[tuple[str, int]]:
+    return [(value.key, value.count) for value in values]
+
+
+@pytest.mark.parametrize("facet", list(FACETS))
+def test_each_filter_alone_finds_exactly_its_records(shaped: SearchBackend, facet: str) -> None:
+    frequent = Counter(v for d in oracle_visible() for v in oracle_values(d, facet))
+    value = min(frequent, key=lambda v: (-frequent[v], v))
+    expected = {d["id"] for d in oracle_matches({facet: (value,)})}
+    assert expected  # the corpus has records with every facet
+    result = shaped.search(SearchRequest(filters={facet: (value,)}, size=250))
+    assert result.total == len(expected)
+    assert {hit.id for hit in result.hits} == expected
+
+
+def test_two_filters_and_every_facet_count(shaped: SearchBackend) -> None:
+    filters = {"theme": ("genetics", "oncology"), "year": ("2019", "2020", "2021")}
+    result = shaped.search(SearchRequest(filters=filters, size=250))
+    expected = oracle_matches(filters)
+    assert 0 < result.total == len(expected)
+    assert {hit.id for hit in result.hits} == {d["id"] for d in expected}
+    counted = {facet: as_pairs(values) for facet, values in result.facets.items()}
+    assert counted == oracle_facets(filters)
+
+
+@pytest.mark.parametrize("kind", ["dataset", "publication"])
+@pytest.mark.parametrize("sort", ["newest", "oldest", "title"])
+def test_listings_per_kind_in_every_order(shaped: SearchBackend, kind: str, sort: Any) -> None:
+    filters = {"kind": (kind,)}
+    expected = oracle_order(oracle_matches(filters), sort)
+    first = shaped.search(SearchRequest(filters=filters, sort=sort, size=20))
+    assert first.total == len(expected)
+    assert [hit.id for hit in first.hits] == expected[:20]
+    third = shaped.search(SearchRequest(filters=filters, sort=sort, size=20, page=3))
+    assert [hit.id for hit in third.hits] == expected[40:60]
+
+
+def test_deep_paging_walks_the_whole_list_once(shaped: SearchBackend) -> None:
+    walked: list[str] = []
+    after = None
+    while True:
+        page = shaped.search(SearchRequest(sort="newest", size=13, after=after, facets=False))
+        walked += [hit.id for hit in page.hits]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert walked == oracle_order(oracle_visible(), "newest")
+
+
+def test_drafts_of_the_owner_are_counted_in_facets(shaped: SearchBackend) -> None:
+    mine = [d for d in SHAPED if d["status"] == "draft" and d["owner_id"] == "2"]
+    result = shaped.search(
+        SearchRequest(visibility=Visibility(owner_id="2"), statuses=("draft",), size=250)
+    )
+    assert {hit.id for hit in result.hits} == {d["id"] for d in mine}
+    kinds = Counter(d["kind"] for d in mine)
+    assert dict(as_pairs(result.facets["kind"])) == dict(kinds)
