@@ -117,6 +117,8 @@ def create_app(settings: Settings | None = None) -> Flask:
                 "timeout": 10,
             },
         )
+    # Registered before the rate limiter, so it runs after the limiter has added its headers.
+    app.after_request(_retry_after_only_when_refused)
     _limit_anonymous_use(app, settings)
     # Order matters: the rate limit first, then CSRF, then "log in to change anything".
     app.before_request(check_csrf)
@@ -189,13 +191,24 @@ def _limit_anonymous_use(app: Flask, settings: Settings) -> None:
     )
 
 
+def _retry_after_only_when_refused(response: Response) -> Response:
+    """``Retry-After`` means "refused, try later": the rate limiter adds it to every answer."""
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response
+
+
 def _error(code: int, message: str, errors: Any = None) -> tuple[Response, int]:
-    """The one error format: ``{code, status, message, errors}``."""
+    """The one error format: ``{code, status, message, errors}``, ``errors`` empty when no
+    field is to blame."""
     from http import HTTPStatus
 
-    body: dict[str, Any] = {"code": code, "status": HTTPStatus(code).phrase, "message": message}
-    if errors:
-        body["errors"] = errors
+    body = {
+        "code": code,
+        "status": HTTPStatus(code).phrase,
+        "message": message,
+        "errors": errors or {},
+    }
     return jsonify(body), code
 
 

@@ -48,9 +48,14 @@ def load_mapping(version: int = MAPPING_VERSION) -> dict[str, Any]:
 
 class ElasticBackend:
     def __init__(self, engine: SearchEngine) -> None:
+        self.engine = engine
         self.client: Elasticsearch = engine.client
         self.alias = f"{engine.config.index_prefix}-records"
         self._ready = False  # the alias is known to exist
+
+    def ping(self) -> tuple[bool, str]:
+        """Whether the cluster answers, and its health colour or the reason it does not."""
+        return self.engine.ping()
 
     # -- indices -------------------------------------------------------------------------
 

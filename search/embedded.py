@@ -169,6 +169,14 @@ class EmbeddedBackend:
                 self._connections.append(db)
         return db
 
+    def ping(self) -> tuple[bool, str]:
+        """Whether the index file answers, and how many documents it holds."""
+        try:
+            count = self.count()
+        except sqlite3.Error as exc:
+            return False, f"embedded (SQLite FTS5): {exc}"
+        return True, f"embedded (SQLite FTS5), {count} documents"
+
     # -- indices -------------------------------------------------------------------------
 
     def create_index(self) -> str:

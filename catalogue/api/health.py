@@ -17,7 +17,7 @@ blp = Blueprint("health", __name__, url_prefix="/api/health", description="Servi
 
 
 class ComponentSchema(Schema):
-    status = fields.String(metadata={"enum": ["ok", "unavailable", "not configured"]})
+    status = fields.String(metadata={"enum": ["ok", "unavailable"]})
     latency_ms = fields.Float(allow_none=True)
     detail = fields.String(allow_none=True)
 
@@ -39,11 +39,8 @@ def _database() -> dict[str, Any]:
 
 
 def _search() -> dict[str, Any]:
-    engine = current_app.extensions["catalogue"].search
-    if engine is None:
-        return {"status": "not configured", "detail": "embedded mode: no Elasticsearch"}
     started = time.perf_counter()
-    reachable, detail = engine.ping()
+    reachable, detail = current_app.extensions["catalogue"].backend.ping()
     if not reachable:
         return {"status": "unavailable", "detail": detail}
     latency = round((time.perf_counter() - started) * 1000, 2)

@@ -37,8 +37,14 @@ TOKEN_PREFIX = "cat_"
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def identity_of(session: Session, user: User, scopes: Iterable[str] = SCOPES) -> Identity:
-    """The identity of ``user`` acting with ``scopes``: roles, co-edited and granted works."""
+def identity_of(session: Session, user: User, scopes: Iterable[str] | None = None) -> Identity:
+    """The identity of ``user`` acting with ``scopes``: roles, co-edited and granted works.
+
+    Without ``scopes`` (a login session) the identity has the scopes its roles can use:
+    ``admin`` only for administrators, so ``/api/me`` tells a researcher what is true.
+    """
+    if scopes is None:
+        scopes = [s for s in SCOPES if s != "admin" or "administrator" in user.roles]
     co_edits = session.scalars(
         select(RecordEditor.concept_id).where(RecordEditor.user_id == user.id)
     )

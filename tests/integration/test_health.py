@@ -43,6 +43,16 @@ def test_search_engine_down_is_degraded_not_down(pg_url: str) -> None:
     assert response.json["search"]["status"] == "unavailable"
 
 
+def test_embedded_search_reports_its_real_status(pg_url: str) -> None:
+    app = create_app(make_settings(pg_url))  # no Elasticsearch URL: the embedded backend
+
+    response = app.test_client().get("/api/health")
+
+    assert response.json["status"] == "ok"
+    assert response.json["search"]["status"] == "ok"
+    assert response.json["search"]["detail"].startswith("embedded (SQLite FTS5), ")
+
+
 def test_database_down_answers_503_with_a_clear_message(pg_url: str) -> None:
     port = _closed_port()
     app = create_app(make_settings(f"postgresql+psycopg://postgres@127.0.0.1:{port}/nothing"))
