@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+import socket
 import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
@@ -27,7 +28,7 @@ from catalogue import migrate, registers
 from catalogue.app import CatalogueState, create_app
 from catalogue.config import Settings
 from catalogue.indexing import Indexer
-from catalogue.models import ROLES, SCOPES, ReportSnapshot, User, UserRole, utcnow
+from catalogue.models import ROLES, SCOPES, Record, ReportSnapshot, User, UserRole, utcnow
 from catalogue.services import openaccess as openaccess_service
 from catalogue.services.accounts import identity_of, issue_token
 from catalogue.services.audit import security_event
@@ -47,6 +48,31 @@ def _progress() -> Progress:
 
 
 def _state() -> CatalogueState:
+    """The application's parts, for a command that needs the database ready."""
+    state = _bare_state()
+    settings = state.settings
+    where = (
+        f"{Path(settings.data_dir).resolve()}/catalogue.sqlite"
+        if settings.is_sqlite
+        else "CATALOGUE_DATABASE_URL"
+    )
+    advice = (
+        "Run `catalogue db upgrade` (or `catalogue demo` for a catalogue with demo data) "
+        "first, from the folder that holds var/, or set CATALOGUE_DATA_DIR."
+    )
+    if settings.is_sqlite and not Path(settings.data_dir, "catalogue.sqlite").exists():
+        raise click.ClickException(f"There is no catalogue database at {where}. {advice}")
+    found, wanted = migrate.current(state.db.engine), migrate.newest()
+    if found != wanted:
+        raise click.ClickException(
+            f"The catalogue database at {where} is at revision {found or 'none (empty)'}, "
+            f"the code needs {wanted}. {advice}"
+        )
+    return state
+
+
+def _bare_state() -> CatalogueState:
+    """The application's parts, whatever state the database is in."""
     state: CatalogueState = current_app.extensions["catalogue"]
     return state
 
@@ -79,8 +105,8 @@ def _upgrade_and_sync(state: CatalogueState) -> dict[str, int]:
 @with_appcontext
 def db_upgrade() -> None:
     """Migrate the schema to the newest revision and synchronise the vocabularies."""
-    counts = _upgrade_and_sync(_state())
-    revision = migrate.current(_state().db.engine)
+    counts = _upgrade_and_sync(_bare_state())
+    revision = migrate.current(_bare_state().db.engine)
     console.print(
         f"[green]Database at revision {revision}[/]; vocabularies: "
         + ", ".join(f"{count} {name}" for name, count in counts.items())
@@ -92,15 +118,15 @@ def db_upgrade() -> None:
 @with_appcontext
 def db_downgrade(revision: str) -> None:
     """Migrate the schema back to REVISION ('base' removes every table)."""
-    migrate.downgrade(_state().db.engine, revision)
-    console.print(f"Database at revision {migrate.current(_state().db.engine) or 'base'}")
+    migrate.downgrade(_bare_state().db.engine, revision)
+    console.print(f"Database at revision {migrate.current(_bare_state().db.engine) or 'base'}")
 
 
 @db.command("current")
 @with_appcontext
 def db_current() -> None:
     """Show the schema revision of the database."""
-    click.echo(migrate.current(_state().db.engine) or "base (empty database)")
+    click.echo(migrate.current(_bare_state().db.engine) or "base (empty database)")
 
 
 @main.command()
@@ -114,7 +140,10 @@ def db_current() -> None:
 )
 @click.option("--seed", default=2026, show_default=True, help="Same seed, same catalogue.")
 @click.option(
-    "--reset/--keep", default=True, show_default=True, help="Start from an empty embedded database."
+    "--reset",
+    is_flag=True,
+    help="Delete the embedded database and generate the demo data again "
+    "(without it, data from an earlier run is served as it is).",
 )
 @click.option(
     "--serve/--no-serve",
@@ -123,43 +152,41 @@ def db_current() -> None:
     help="Serve the catalogue once the data is loaded.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True)
+@click.option("--port", default=5000, show_default=True, help="Port to serve on.")
 def demo(
     n_datasets: int, n_publications: int, seed: int, reset: bool, serve: bool, host: str, port: int
 ) -> None:
-    """Create the embedded database, load demo data and serve on 127.0.0.1."""
+    """Create the embedded database, load demo data (once) and serve on 127.0.0.1."""
     from catalogue.demo import load_demo
 
+    if serve:
+        _check_port_free(host, port)
     settings = Settings.from_env()
     if reset:
         if not settings.is_sqlite:
-            raise click.UsageError("--reset only empties the embedded SQLite database; use --keep")
+            raise click.UsageError("--reset only empties the embedded SQLite database.")
         shutil.rmtree(Path(settings.data_dir).resolve(), ignore_errors=True)
     app = create_app(settings)
     state: CatalogueState = app.extensions["catalogue"]
     _upgrade_and_sync(state)
-    total = n_datasets + n_publications
-    with _progress() as progress:
-        task = progress.add_task("Registering demo records", total=total)
-        counts = load_demo(
-            state.db,
-            n_datasets,
-            n_publications,
-            seed,
-            progress=lambda n: progress.advance(task, n),
+    with state.db.reader() as session:
+        existing = session.scalar(select(func.count()).select_from(Record)) or 0
+    if existing:
+        console.print(
+            f"Using the {existing:,} records already in {settings.data_dir}/ "
+            "([bold]--reset[/] generates the demo data again)."
         )
-        task = progress.add_task("Indexing for search", total=total)
-        state.indexer.drain_with_progress(lambda n: progress.advance(task, n))
-    table = Table(title="Demo catalogue")
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    for name, count in counts.items():
-        table.add_row(name, str(count))
-    console.print(table)
+        with _progress() as progress:
+            task = progress.add_task("Checking the search index", total=None)
+            state.indexer.verify(repair=True)
+            progress.update(task, total=1, completed=1)
+    else:
+        _load_demo(state, load_demo, n_datasets, n_publications, seed)
     if serve:
         console.print(
-            f"Serving on [bold]http://{host}:{port}/[/] - API docs at /api/docs, try "
-            f"[bold]curl http://{host}:{port}/api/datasets?theme=genetics[/].  Ctrl-C stops."
+            f"Serving on [bold]http://{host}:{port}/[/] - API docs at "
+            f"http://{host}:{port}/api/docs, try [bold]curl "
+            f"http://{host}:{port}/api/datasets?theme=genetics[/].  Ctrl-C stops."
         )
         # The in-process worker retries whatever indexing after a request could not do.
         stop = threading.Event()
@@ -167,6 +194,42 @@ def demo(
         # Flask ignores app.run() inside its own CLI, so serve with werkzeug directly.
         run_simple(host, port, app, threaded=True)
         stop.set()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Before minutes of work: is the port free?"""
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.UsageError(
+                f"Cannot serve on {host}:{port} ({exc.strerror}); another program uses it. "
+                f"Choose another port with --port, e.g. --port {port + 1}."
+            ) from exc
+
+
+def _load_demo(
+    state: CatalogueState, load: Any, n_datasets: int, n_publications: int, seed: int
+) -> None:
+    total = n_datasets + n_publications
+    with _progress() as progress:
+        task = progress.add_task("Registering demo records", total=total)
+        counts = load(
+            state.db,
+            n_datasets,
+            n_publications,
+            seed,
+            progress=lambda n: progress.advance(task, n),
+        )
+        # New versions change two records: count the changes waiting, not the records.
+        task = progress.add_task("Indexing for search", total=state.indexer.status().backlog)
+        state.indexer.drain_with_progress(lambda n: progress.advance(task, n))
+    table = Table(title="Demo catalogue")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name, count in counts.items():
+        table.add_row(name, str(count))
+    console.print(table)
 
 
 def _indexer() -> Indexer:

@@ -51,12 +51,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _before_commit(session: Session) -> None:
+    """Run what the services asked to do once their work is complete (``session.info
+    ["before_commit"]``, by name): still inside the transaction, so it commits with it."""
+    hooks = session.info.pop("before_commit", {})
+    for hook in hooks.values():
+        hook(session)
+
+
 class Database:
     """The engine and a session factory, bound to one application."""
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self._sessions, "before_commit", _before_commit)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -14,10 +14,10 @@ from typing import Any
 
 import orjson
 from marshmallow import Schema
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, load_only
 
-from catalogue.models import Dataset, Publication, Record, SearchDocument
+from catalogue.models import Dataset, OutboxEntry, Publication, Record, SearchDocument
 from schemas.records import DatasetSchema, PublicationSchema, without_data_links
 
 SCHEMAS: dict[str, Schema] = {"dataset": DatasetSchema(), "publication": PublicationSchema()}
@@ -114,3 +114,25 @@ def store_all(session: Session, records: Sequence[Record]) -> list[SearchDocumen
         document.document = render(record)
         stored.append(document)
     return stored
+
+
+def index_at_commit(session: Session, record: Record) -> None:
+    """Render ``record``'s search document and queue it for the index when its transaction
+    commits: once, however many changes the transaction made to it (a registration that is
+    published at once is rendered once, not twice), and for all such records in one query."""
+    pending: dict[str, Record] = session.info.setdefault(_PENDING, {})
+    pending[record.id] = record
+    session.info.setdefault("before_commit", {})[_PENDING] = _store_pending
+
+
+_PENDING = "search documents"
+
+
+def _store_pending(session: Session) -> None:
+    pending: dict[str, Record] = session.info.pop(_PENDING, {})
+    session.flush()  # the revisions the documents and the outbox rows name
+    records = [record for record in pending.values() if not inspect(record).was_deleted]
+    if not records:
+        return
+    store_all(session, records)
+    session.add_all(OutboxEntry(record_id=r.id, revision=r.revision or 0) for r in records)

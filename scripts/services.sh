@@ -16,7 +16,9 @@ SVC_USER="catalogue-svc"
 mkdir -p "$CACHE"
 cd "$ROOT"
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+# Bold headings on a terminal; plain text in log files.
+if [ -t 2 ]; then say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+else say() { printf '\n== %s\n' "$*" >&2; }; fi
 
 # --- Python dependencies --------------------------------------------------------------------
 say "Python dependencies"

@@ -120,19 +120,35 @@ def fts_query(text: str) -> tuple[str | None, str | None]:
 class EmbeddedBackend:
     def __init__(self, path: str | Path, index_prefix: str = "catalogue") -> None:
         self.alias = f"{index_prefix}-records"
+        self._folder: Path | None = None
         if str(path) == ":memory:":  # one database shared by this backend's connections
             self._target = f"file:embedded-{uuid.uuid4().hex}?mode=memory&cache=shared"
         else:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._folder = Path(path).resolve().parent
             self._target = Path(path).resolve().as_uri()
+        self._open_lock = threading.Lock()
         self._write_lock = threading.Lock()  # one writer at a time (SQLite's rule too)
-        self._db = self._connect()  # the writer's connection
-        self._prepare()
+        self._writer_db: sqlite3.Connection | None = None
         self._readers = threading.local()
-        self._connections = [self._db]
+        self._connections: list[sqlite3.Connection] = []
         self._postings_lock = threading.Lock()
         self._postings: Postings | None = None
         self._orders: dict[str, tuple[int, list[int]]] = {}  # sort -> (generation, docs)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The one connection that writes; the file and its tables are made on first use,
+        so merely configuring the backend creates nothing on disk."""
+        if self._writer_db is None:
+            with self._open_lock:
+                if self._writer_db is None:
+                    if self._folder is not None:
+                        self._folder.mkdir(parents=True, exist_ok=True)
+                    db = self._connect()
+                    self._prepare(db)
+                    self._connections.append(db)
+                    self._writer_db = db
+        return self._writer_db
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(
@@ -142,30 +158,31 @@ class EmbeddedBackend:
         db.execute("PRAGMA synchronous=NORMAL")  # a projection: a reindex rebuilds it
         return db
 
-    def _prepare(self) -> None:
-        with self._write_lock:
-            layout = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if layout != LAYOUT:
-                found = self._db.execute(
-                    "SELECT count(*) FROM sqlite_master WHERE name = 'documents'"
-                ).fetchone()[0]
-                if found:
-                    log.warning(
-                        "The embedded search index has an older layout; it starts empty. "
-                        "Run `catalogue search reindex` to fill it."
-                    )
-                for table in OLD_TABLES:
-                    self._db.execute(f"DROP TABLE IF EXISTS {table}")
-            self._db.executescript(SCHEMA)
-            self._db.execute(f"PRAGMA user_version = {LAYOUT}")
+    @staticmethod
+    def _prepare(db: sqlite3.Connection) -> None:
+        layout = db.execute("PRAGMA user_version").fetchone()[0]
+        if layout != LAYOUT:
+            found = db.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'documents'"
+            ).fetchone()[0]
+            if found:
+                log.warning(
+                    "The embedded search index has an older layout; it starts empty. "
+                    "Run `catalogue search reindex` to fill it."
+                )
+            for table in OLD_TABLES:
+                db.execute(f"DROP TABLE IF EXISTS {table}")
+        db.executescript(SCHEMA)
+        db.execute(f"PRAGMA user_version = {LAYOUT}")
 
     def _reader(self) -> sqlite3.Connection:
         """This thread's connection for reading: readers never wait for the writer."""
         db: sqlite3.Connection | None = getattr(self._readers, "db", None)
         if db is None:
+            _ = self._db  # the tables exist before anyone reads them
             db = self._connect()
             self._readers.db = db
-            with self._write_lock:
+            with self._open_lock:
                 self._connections.append(db)
         return db
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from catalogue import documents, openaccess
 from catalogue.errors import Forbidden
-from catalogue.models import Journal, NationalDeal, OutboxEntry, Publication, utcnow
+from catalogue.models import Journal, NationalDeal, Publication, utcnow
 from catalogue.permissions import Identity, can_edit_open_access
 from catalogue.services.audit import record_event
 
@@ -125,8 +125,7 @@ def reclassify(session: Session, publication_ids: Sequence[str], as_of: date) ->
             "reclassified",
             {"as_of": as_of.isoformat(), "from": list(before), "to": list(after)},
         )
-        documents.store(session, publication)
-        session.add(OutboxEntry(record_id=publication.id, revision=publication.revision))
+        documents.index_at_commit(session, publication)
     return counts
 
 

@@ -444,10 +444,12 @@ class RecordService(Generic[R]):
         record_event(session, identity, record, action, changes)
 
     def _reindex_later(self, session: Session, record: Record, render: bool = True) -> None:
-        """The search document and an outbox row, in this transaction: the index will follow."""
+        """The search document and an outbox row, in this transaction: the index will follow.
+        (Without ``render``, for a record about to be deleted: the worker removes it.)"""
         if render:
-            documents.store(session, record)
-        session.add(OutboxEntry(record_id=record.id, revision=record.revision or 0))
+            documents.index_at_commit(session, record)
+        else:
+            session.add(OutboxEntry(record_id=record.id, revision=record.revision or 0))
 
     def _apply(self, session: Session, record: R, data: dict[str, Any]) -> None:
         """Copy validated input onto the record, checking the managed vocabularies."""
@@ -576,8 +578,9 @@ def _fresh_id(session: Session) -> str:
 
     while True:
         candidate = new_record_id()
-        if session.get(Record, candidate) is None:
-            return candidate
+        with session.no_autoflush:  # a lookup by key: nothing pending can change its answer
+            if session.get(Record, candidate) is None:
+                return candidate
 
 
 datasets = RecordService(Dataset, "dataset", DatasetSchema())

@@ -54,8 +54,9 @@ def test_demo_loads_the_same_catalogue_for_the_same_seed(data_dir: Path) -> None
     assert first.exit_code == 0, first.output
     titles = _titles(data_dir)
 
-    second = CliRunner().invoke(main, args)
-    assert second.exit_code == 0, second.output
+    again = CliRunner().invoke(main, [*args, "--reset"])
+    assert again.exit_code == 0, again.output
+    assert "Registering demo records" in again.output
     assert _titles(data_dir) == titles
 
     app = create_app(Settings(data_dir=str(data_dir)))
@@ -70,11 +71,45 @@ def test_demo_loads_the_same_catalogue_for_the_same_seed(data_dir: Path) -> None
     assert {hit["status"] for hit in listing["hits"]} == {"published"}
 
 
-def test_help_explains_the_commands() -> None:
+def test_demo_serves_existing_data_without_generating_it_again(data_dir: Path) -> None:
+    args = ["demo", "--datasets", "10", "--publications", "10", "--no-serve"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    titles = _titles(data_dir)
+
+    again = CliRunner().invoke(main, ["demo", "--no-serve", "--seed", "99"])
+
+    assert again.exit_code == 0, again.output
+    assert "Registering demo records" not in again.output
+    assert "--reset" in again.output  # says how to start over
+    assert _titles(data_dir) == titles
+
+
+def test_demo_on_a_busy_port_says_so_at_once_and_names_the_option(data_dir: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(main, ["demo", "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"127.0.0.1:{port}" in result.output and "--port" in result.output
+    assert not (data_dir / "catalogue.sqlite").exists()  # nothing generated first
+
+
+def test_a_command_without_a_database_says_what_to_do(data_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["users", "token", "anna"])
+
+    assert result.exit_code == 1
+    assert "no catalogue database" in result.output and "catalogue db upgrade" in result.output
+    assert not data_dir.exists()  # and leaves nothing behind
+
+
+def test_help_explains_the_catalogues_own_commands() -> None:
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
-    for command in ("db", "demo", "run"):
-        assert command in result.output
+    lines = {line.split()[0]: line for line in result.output.splitlines() if line.strip()}
+    for command in ("db", "demo", "search", "worker", "users"):
+        # Listed with a description of its own, not just present.
+        assert len(lines[command].split()) > 2, result.output
 
 
 def test_demo_serves_the_catalogue_on_localhost(tmp_path: Path) -> None:
