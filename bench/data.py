@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from catalogue import fair, openaccess
-from catalogue.demo import JOURNALS, DemoGenerator
+from catalogue.cli.demo import JOURNALS, DemoGenerator
+from catalogue.domain import fair, openaccess
 from catalogue.models import (
     Base,
     Creator,

@@ -31,11 +31,10 @@ from rich.table import Table
 
 from bench import data
 from bench.search import percentile, processes, settings_from_env
-from catalogue import create_app
-from catalogue.app import CatalogueState
-from catalogue.indexing import Indexer, SearchBackend
+from catalogue.adapters.indexing import Indexer
+from catalogue.app import CatalogueState, create_app
 from search.embedded import EmbeddedBackend
-from search.query import SearchRequest, Visibility
+from search.query import SearchBackend, SearchRequest, Visibility
 
 console = Console(stderr=True)
 BAR_P95_MS = {10_000: 50.0, 100_000: 250.0}
@@ -144,7 +143,7 @@ def run(sizes: list[int], repeat: int, out: Path) -> dict[str, Any]:
     settings = settings_from_env()
     app = create_app(settings)
     state: CatalogueState = app.extensions["catalogue"]
-    from catalogue import migrate
+    from catalogue.adapters import migrate
     from catalogue.services.vocabularies import sync_vocabularies
 
     migrate.upgrade(state.db.engine)

@@ -6,7 +6,7 @@ import json
 import resource
 import time
 
-from catalogue import create_app
+from catalogue.app import create_app
 
 
 def main() -> None:

@@ -29,9 +29,14 @@ from sqlalchemy import text
 
 from bench import data
 from bench.search import settings_from_env
-from catalogue import create_app, migrate
-from catalogue.app import CatalogueState
-from catalogue.reports import build_fair, build_open_access, fair_cells_sql, open_access_rows_sql
+from catalogue.adapters import migrate
+from catalogue.app import CatalogueState, create_app
+from catalogue.services.reports import (
+    build_fair,
+    build_open_access,
+    fair_cells_sql,
+    open_access_rows_sql,
+)
 from catalogue.services.vocabularies import sync_vocabularies
 from search.elastic import ElasticBackend
 from search.query import IndexAction

@@ -40,11 +40,10 @@ from rich.table import Table
 from sqlalchemy import select
 
 from bench import data
-from catalogue import create_app
-from catalogue.app import CatalogueState
+from catalogue.app import CatalogueState, create_app
 from catalogue.config import Settings
 from catalogue.models import SearchDocument
-from catalogue.permissions import Identity
+from catalogue.services.permissions import Identity
 from catalogue.services.records import datasets
 from schemas.records import DatasetSchema
 from search.elastic import ElasticBackend, build_searches, msearch_body
@@ -270,7 +269,7 @@ def search_latency(
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            "catalogue:create_app()",
+            "catalogue.app:create_app()",
         ],
         env=child_env(settings),
     )
@@ -420,7 +419,7 @@ def run(
     settings = settings_from_env()
     app = create_app(settings)
     state: CatalogueState = app.extensions["catalogue"]
-    from catalogue import migrate
+    from catalogue.adapters import migrate
     from catalogue.services.vocabularies import sync_vocabularies
 
     migrate.upgrade(state.db.engine)

@@ -1,5 +1,5 @@
-"""The FAIR research data catalogue: Flask over PostgreSQL (or SQLite) and Elasticsearch."""
+"""The FAIR research data catalogue: Flask over PostgreSQL (or SQLite) and Elasticsearch.
 
-from catalogue.app import create_app
-
-__all__ = ["create_app"]
+Importing the package loads nothing: ``catalogue.app.create_app`` builds the application,
+and a pure module (``catalogue.domain.fair``) can be used without Flask or a database.
+"""

@@ -18,18 +18,18 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from catalogue.adapters.db import Database
+from catalogue.adapters.indexing import Indexer
 from catalogue.api.context import close_session
+from catalogue.api.identity import check_csrf, current_identity, require_login_for_changes
+from catalogue.api.jsonio import OrjsonProvider
+from catalogue.api.ratelimit import LocalCounters  # noqa: F401  (registers ``local://``)
 from catalogue.config import Settings
-from catalogue.db import Database
-from catalogue.errors import ServiceError
-from catalogue.identity import check_csrf, current_identity, require_login_for_changes
-from catalogue.indexing import Indexer, SearchBackend
-from catalogue.jsonio import OrjsonProvider
-from catalogue.ratelimit import LocalCounters  # noqa: F401  (registers ``local://``)
+from catalogue.domain.errors import ServiceError
 from search import SearchConfig, SearchEngine
 from search.elastic import ElasticBackend
 from search.embedded import EmbeddedBackend
-from search.query import SearchFailed
+from search.query import SearchBackend, SearchFailed
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     else:
         backend = EmbeddedBackend(settings.embedded_search_path, settings.index_prefix)
     indexer = Indexer(db, backend)
+    if settings.index_after_commit_enabled:
+        # Read-your-writes search: a change is indexed before its request (or command)
+        # answers; in production `catalogue worker` processes index instead.
+        db.after_search_change = indexer.index_now
     app.extensions["catalogue"] = CatalogueState(
         settings=settings, db=db, search=search, backend=backend, indexer=indexer
     )

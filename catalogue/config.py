@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 ENV_PREFIX = "CATALOGUE_"
 _DEV_SECRET = "dev-only-secret-key-do-not-use-in-production"
@@ -21,6 +21,22 @@ class ConfigError(RuntimeError):
     """The settings are inconsistent or unsafe; the message says which setting to change."""
 
 
+def _parse(name: str, raw: str, kind: Any) -> Any:
+    """``raw`` as the annotated type of setting ``name`` (str, int, float or bool, optional)."""
+    wanted = {arg for arg in get_args(kind) if arg is not type(None)} or {kind}
+    if wanted == {bool}:
+        return _as_bool(name, raw)
+    for number, what in ((int, "an integer"), (float, "a number")):
+        if wanted == {number}:
+            try:
+                return number(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be {what}") from exc
+    if wanted == {str}:
+        return raw
+    raise TypeError(f"setting {name} has a type the environment cannot give: {kind}")
+
+
 def _as_bool(name: str, raw: str) -> bool:
     value = raw.strip().lower()
     if value in {"1", "true", "yes", "on"}:
@@ -28,18 +44,6 @@ def _as_bool(name: str, raw: str) -> bool:
     if value in {"0", "false", "no", "off", ""}:
         return False
     raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be true or false, not {raw!r}")
-
-
-_BOOLEANS = {"dev_login", "index_after_commit"}
-_FLOATS = {"enrichment_timeout", "enrichment_per_second"}
-_INTEGERS = {
-    "enrichment_cache_days",
-    "max_content_length",
-    "page_size_max",
-    "session_hours",
-    "token_max_days",
-    "proxy_hops",
-}
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,6 @@ class Settings:
     max_content_length: int = 1024 * 1024
     dev_login: bool | None = None
     index_after_commit: bool | None = None
-    page_size_max: int = 100
     # Single sign-on (OpenID Connect): the provider's discovery URL and this client's credentials.
     oidc_discovery_url: str = ""
     oidc_client_id: str = ""
@@ -78,7 +81,7 @@ class Settings:
     session_hours: int = 8
     token_max_days: int = 365
     anonymous_rate_limit: str = "300 per minute"
-    rate_limit_storage: str = "local://"  # catalogue.ratelimit: in-process counters
+    rate_limit_storage: str = "local://"  # catalogue.api.ratelimit: in-process counters
     # How many reverse proxies in front of the app set X-Forwarded-For (for client addresses).
     proxy_hops: int = 0
     # Enrichment from Crossref, Unpaywall, OpenAlex, DataCite and doi.org.  The services ask
@@ -99,26 +102,14 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``CATALOGUE_*`` variables, each read as its field's annotated type."""
         environ = os.environ if environ is None else environ
+        types = get_type_hints(cls)
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = environ.get(ENV_PREFIX + f.name.upper())
-            if raw is None:
-                continue
-            if f.name in _BOOLEANS:
-                values[f.name] = _as_bool(f.name, raw)
-            elif f.name in _INTEGERS:
-                try:
-                    values[f.name] = int(raw)
-                except ValueError as exc:
-                    raise ConfigError(f"{ENV_PREFIX}{f.name.upper()} must be an integer") from exc
-            elif f.name in _FLOATS:
-                try:
-                    values[f.name] = float(raw)
-                except ValueError as exc:
-                    raise ConfigError(f"{ENV_PREFIX}{f.name.upper()} must be a number") from exc
-            else:
-                values[f.name] = raw
+            if raw is not None:
+                values[f.name] = _parse(f.name, raw, types[f.name])
         return cls(**values).validated()
 
     def to_environ(self) -> dict[str, str]:
@@ -152,7 +143,7 @@ class Settings:
     @property
     def role_map(self) -> dict[str, str]:
         """``oidc_role_map`` parsed: claim value -> role."""
-        from catalogue.models.accounts import ROLES
+        from catalogue.domain.terms import ROLES
 
         mapping = {}
         for pair in filter(None, (p.strip() for p in self.oidc_role_map.split(","))):

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from catalogue.models.accounts import ROLES, SCOPES
+from catalogue.domain.terms import ROLES, SCOPES
 from schemas.identifiers import ORCID
 from schemas.records import StrictSchema, non_blank
 

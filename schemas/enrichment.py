@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from catalogue.enrichment.sources import SOURCES
+from catalogue.domain.terms import SOURCES
 from schemas.records import StrictSchema
 
 
@@ -16,7 +16,7 @@ class EnrichmentJobCreateSchema(StrictSchema):
         metadata={"description": "Only these records (default: every record with a DOI)"},
     )
     sources = fields.List(
-        fields.String(validate=validate.OneOf(tuple(SOURCES))),
+        fields.String(validate=validate.OneOf(SOURCES)),
         validate=validate.Length(min=1),
         metadata={
             "description": "Default for publications: crossref, unpaywall, openalex; "

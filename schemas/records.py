@@ -25,8 +25,8 @@ from marshmallow import (
     validates_schema,
 )
 
-from catalogue.openaccess import CATEGORIES as OA_CATEGORIES
-from catalogue.openaccess import STATUSES as OA_STATUSES
+from catalogue.domain.openaccess import CATEGORIES as OA_CATEGORIES
+from catalogue.domain.openaccess import STATUSES as OA_STATUSES
 from schemas import identifiers
 from schemas.identifiers import DOI, ISSN, ORCID, ROR
 from schemas.vocabularies import (

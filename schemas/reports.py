@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from catalogue.reports import GROUPS, REPORT_SCOPES
+from catalogue.domain.terms import GROUPS, REPORT_SCOPES
 from schemas.records import StrictSchema
 
 

@@ -13,5 +13,7 @@ say "ruff"
 .venv/bin/ruff format --check catalogue schemas search migrations tests bench
 say "mypy"
 .venv/bin/mypy
+say "layer rules (import-linter, see pyproject.toml)"
+.venv/bin/lint-imports --no-cache
 say "pytest"
 .venv/bin/python -m pytest "$@"

@@ -430,6 +430,8 @@ class EmbeddedBackend:
         must, must_not = fts_query(request.text)
         # Full text first, outside the lock: FTS5 is the slow part of a text search.
         ranked = self._matching_text(must) if must else None
+        if must is None and must_not is None and request.text.strip(" *"):
+            ranked = []  # text with nothing to search for (`-`, `\\`) finds nothing, as in ES
         excluded = BitMap(self._matching_text(must_not)) if must_not else None
         with self._postings_lock:
             postings = self._current_postings()

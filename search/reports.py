@@ -1,6 +1,7 @@
 """Report counting in Elasticsearch: size-0 searches whose aggregations count records.
 
-The catalogue builds its reports from the rows these return (``catalogue.reports``), exactly
+The catalogue builds its reports from the rows these return
+(``catalogue.services.reports``), exactly
 as it does from its SQL ``GROUP BY``: one report, two ways to count.
 """
 

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from catalogue.api.context import reader, transaction
-from catalogue.identity import current_identity
+from catalogue.api.identity import current_identity
 from catalogue.services import access
 from catalogue.services.records import datasets
 from schemas.accounts import (

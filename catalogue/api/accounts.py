@@ -10,8 +10,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from catalogue.api.context import reader, transaction
-from catalogue.errors import InvalidInput, NotAuthenticated
-from catalogue.identity import current_identity
+from catalogue.api.identity import current_identity
+from catalogue.domain.errors import InvalidInput, NotAuthenticated
 from catalogue.models import utcnow
 from catalogue.services import accounts
 from schemas.accounts import (

@@ -31,8 +31,8 @@ from flask import (
 from joserfc.errors import JoseError
 
 from catalogue.api.context import db
-from catalogue.errors import Forbidden, NotFound, ServiceUnavailable
-from catalogue.identity import csrf_token, current_identity, is_safe_next, start_session
+from catalogue.api.identity import csrf_token, current_identity, is_safe_next, start_session
+from catalogue.domain.errors import Forbidden, NotFound, ServiceUnavailable
 from catalogue.models import User
 from catalogue.services.accounts import ensure_dev_users, user_from_claims
 from catalogue.services.audit import security_event

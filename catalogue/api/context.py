@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
-from catalogue.db import Database
-from catalogue.errors import PreconditionFailed, PreconditionRequired
+from catalogue.adapters.db import Database
+from catalogue.domain.errors import PreconditionFailed, PreconditionRequired
 from catalogue.models import Record
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ def reader() -> Iterator[Session]:
 
 @contextmanager
 def transaction() -> Iterator[Session]:
-    """One unit of work: committed if the block succeeds, rolled back if it raises."""
+    """The request's unit of work: committed if the block succeeds, rolled back if it raises
+    (what follows a commit, such as indexing at once, is the unit of work's own hook)."""
     current = session()
     try:
         yield current
@@ -51,21 +52,6 @@ def transaction() -> Iterator[Session]:
     except BaseException:
         current.rollback()
         raise
-    _index_now()
-
-
-def _index_now() -> None:
-    """Outside production, index the change before answering, so it is searchable at once.
-
-    Best effort: if the engine is away the outbox keeps the change for the worker.
-    """
-    state = current_app.extensions["catalogue"]
-    if not state.settings.index_after_commit_enabled:
-        return
-    try:
-        state.indexer.drain(limit=100, refresh=True)
-    except Exception:
-        log.warning("indexing after commit failed; the worker will retry", exc_info=True)
 
 
 def close_session(_exc: BaseException | None = None) -> None:

@@ -8,12 +8,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from catalogue import permissions
+from catalogue.adapters.enrichment.jobs import queue_job
 from catalogue.api.context import reader, transaction
-from catalogue.enrichment.jobs import queue_job
-from catalogue.errors import Forbidden, NotAuthenticated, NotFound
-from catalogue.identity import current_identity
+from catalogue.api.identity import current_identity
+from catalogue.domain.errors import Forbidden, NotAuthenticated, NotFound
 from catalogue.models import EnrichmentJob, User
+from catalogue.services import permissions
 from schemas.enrichment import (
     EnrichmentJobArgsSchema,
     EnrichmentJobCreateSchema,

@@ -11,15 +11,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema
 
+from catalogue.adapters.enrichment.jobs import queue_for_record
 from catalogue.api.context import db, etag_headers, reader, require_if_match, transaction
+from catalogue.api.identity import current_identity
 from catalogue.api.search import backend, render
-from catalogue.enrichment.jobs import queue_for_record
-from catalogue.errors import NotAuthenticated, ServiceError
-from catalogue.identity import current_identity
+from catalogue.domain.errors import NotAuthenticated, ServiceError
 from catalogue.models import Dataset, Distribution, Record
-from catalogue.permissions import data_access
 from catalogue.services import access
 from catalogue.services.fair import assess_draft
+from catalogue.services.permissions import data_access
 from catalogue.services.records import RecordService, datasets, publications
 from catalogue.services.search import search_records
 from schemas.accounts import EditorAddSchema, EditorSchema

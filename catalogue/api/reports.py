@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy.orm import Session
 
 from catalogue.api.context import reader
-from catalogue.errors import NotFound
+from catalogue.domain.errors import NotFound
 from catalogue.models import ReportSnapshot
-from catalogue.reports import (
-    build_fair,
-    build_open_access,
-    fair_cells_sql,
+from catalogue.services.reports import (
     fair_csv_rows,
+    fair_report,
     list_snapshots,
     open_access_csv_rows,
-    open_access_rows_sql,
+    open_access_report,
 )
-from catalogue.worklists import WORKLISTS, worklist
+from catalogue.services.worklists import WORKLISTS, worklist
 from schemas.reports import (
     FairReportArgsSchema,
     FairReportSchema,
@@ -36,13 +32,8 @@ from schemas.reports import (
     WorklistArgsSchema,
     WorklistSchema,
 )
-from search.elastic import ElasticBackend
 from search.reports import (
     ReportQuery,
-    fair_cells_from_aggregations,
-    fair_search_body,
-    open_access_rows_from_aggregations,
-    open_access_search_body,
 )
 
 blp = Blueprint(
@@ -65,37 +56,8 @@ def _query(args: dict[str, Any]) -> ReportQuery:
     )
 
 
-def open_access_report(query: ReportQuery) -> dict[str, Any]:
-    """Counted by Elasticsearch when it is configured, by SQL otherwise."""
-    return _counted(
-        lambda backend: build_open_access(
-            open_access_rows_from_aggregations(backend.aggregate(open_access_search_body(query))),
-            query,
-        ),
-        lambda session: build_open_access(open_access_rows_sql(session, query), query),
-    )
-
-
-def fair_report(query: ReportQuery) -> dict[str, Any]:
-    """Counted by Elasticsearch when it is configured, by SQL otherwise."""
-    return _counted(
-        lambda backend: build_fair(
-            fair_cells_from_aggregations(backend.aggregate(fair_search_body(query))), query
-        ),
-        lambda session: build_fair(fair_cells_sql(session, query), query),
-    )
-
-
-def _counted(
-    by_search: Callable[[ElasticBackend], dict[str, Any]],
-    by_sql: Callable[[Session], dict[str, Any]],
-) -> dict[str, Any]:
-    """A report from Elasticsearch's aggregations when it is the search backend, else SQL."""
-    backend = current_app.extensions["catalogue"].backend
-    if isinstance(backend, ElasticBackend):
-        return {**by_search(backend), "counted_by": "elasticsearch"}
-    with reader() as session:
-        return {**by_sql(session), "counted_by": "sql"}
+def _backend() -> object:
+    return current_app.extensions["catalogue"].backend
 
 
 @blp.route("/open-access")
@@ -108,7 +70,8 @@ class OpenAccessReport(MethodView):
         and the Dutch monitor's), the share open against the 100% target and the national
         reference figures; filter by theme, department, type and years, group by one of them.
         ``format=csv`` gives the same as a spreadsheet."""
-        report = open_access_report(_query(args))
+        with reader() as session:
+            report = open_access_report(session, _backend(), _query(args))
         if args.get("format") == "csv":
             return _csv(open_access_csv_rows(report), "open-access.csv")
         return report
@@ -122,7 +85,8 @@ class FairReport(MethodView):
         """Per year (and theme or department): published datasets, the share passing every
         essential FAIR indicator against the 100% target, mean scores per F, A, I, R, the
         distribution of scores and the most frequent gaps with what to fix."""
-        report = fair_report(_query({**args, "scope": "all", "type": []}))
+        with reader() as session:
+            report = fair_report(session, _backend(), _query({**args, "scope": "all", "type": []}))
         if args.get("format") == "csv":
             return _csv(fair_csv_rows(report), "fair.csv")
         return report

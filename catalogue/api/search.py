@@ -13,12 +13,11 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from catalogue.api.context import reader
-from catalogue.identity import current_identity
-from catalogue.indexing import SearchBackend
+from catalogue.api.identity import current_identity
 from catalogue.models import AccessRight, Department, ResourceType, Theme
 from catalogue.services.search import search_records, suggest
 from schemas.search import SearchArgsSchema, SearchPageSchema, SuggestArgsSchema, SuggestionsSchema
-from search.query import SearchResult, encode_after
+from search.query import SearchBackend, SearchResult, encode_after
 
 blp = Blueprint(
     "search",

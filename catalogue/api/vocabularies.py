@@ -10,8 +10,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from catalogue.api.context import reader, transaction
-from catalogue.errors import InvalidInput, NotFound
-from catalogue.identity import current_identity
+from catalogue.api.identity import current_identity
+from catalogue.domain.errors import InvalidInput, NotFound
 from catalogue.services.vocabularies import EDITABLE, VOCABULARIES, list_terms, save_term
 from schemas.terms import (
     AccessRightSchema,

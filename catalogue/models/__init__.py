@@ -2,8 +2,6 @@
 
 from catalogue.models.accounts import (
     REQUEST_STATUSES,
-    ROLES,
-    SCOPES,
     AccessRequest,
     ApiToken,
     RecordEditor,
@@ -48,8 +46,6 @@ def data_tables() -> list[str]:
 __all__ = [
     "KINDS",
     "REQUEST_STATUSES",
-    "ROLES",
-    "SCOPES",
     "STATUSES",
     "AccessRequest",
     "AccessRight",

@@ -15,11 +15,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalogue.domain.terms import ROLES
 from catalogue.models.base import Base, UTCDateTime, utcnow
 
-ROLES = ("researcher", "librarian", "data_steward", "administrator")
 ROLE_SOURCES = ("provider", "admin")
-SCOPES = ("read", "write", "admin")
 REQUEST_STATUSES = ("pending", "approved", "denied")
 
 

@@ -164,7 +164,7 @@ class Dataset(Record):
     health_data: Mapped[bool] = mapped_column(Boolean, default=False)
     applicable_legislation: Mapped[list[str]] = mapped_column(JSON, default=list)
 
-    # The FAIR assessment (catalogue.fair), computed whenever the dataset is saved; the
+    # The FAIR assessment (catalogue.domain.fair), computed whenever the dataset is saved; the
     # optional network checks' results (does the DOI resolve...) are kept apart, never guessed.
     fair_score: Mapped[float | None] = mapped_column(Float)
     fair_essential_passed: Mapped[bool | None] = mapped_column(Boolean, index=True)
@@ -240,7 +240,7 @@ class Publication(Record):
     publicly_funded: Mapped[bool | None] = mapped_column(Boolean)
     deposit_license_id: Mapped[str | None] = mapped_column(ForeignKey("licences.id"))
 
-    # The Open Access classification computed from the fields above (catalogue.openaccess),
+    # The Open Access classification computed from the fields above (catalogue.domain.openaccess),
     # as of ``oa_as_of``; ``oa_override`` is a librarian's correction, kept beside it.
     oa_status: Mapped[str | None] = mapped_column(String(16), index=True)
     oa_category: Mapped[str | None] = mapped_column(String(16))

@@ -11,16 +11,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from catalogue.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from catalogue.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from catalogue.models import AccessRequest, Dataset, Record, RecordEditor, User, utcnow
-from catalogue.permissions import (
+from catalogue.services.audit import record_event
+from catalogue.services.permissions import (
     Identity,
     can_decide_access,
     can_manage_editors,
     can_see_history,
     data_access,
 )
-from catalogue.services.audit import record_event
 
 # -- co-editors ---------------------------------------------------------------------------------
 

@@ -16,10 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalogue.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from catalogue.domain.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from catalogue.domain.terms import ROLES, SCOPES
 from catalogue.models import (
-    ROLES,
-    SCOPES,
     AccessRequest,
     ApiToken,
     AuditEvent,
@@ -28,8 +27,8 @@ from catalogue.models import (
     UserRole,
     utcnow,
 )
-from catalogue.permissions import Identity, can_administer
 from catalogue.services.audit import security_event
+from catalogue.services.permissions import Identity, can_administer
 from schemas.identifiers import normalise_orcid
 
 TOKEN_PREFIX = "cat_"

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from catalogue.models import AuditEvent, Record, utcnow
-from catalogue.permissions import Identity
+from catalogue.services.permissions import Identity
 
 
 def record_event(

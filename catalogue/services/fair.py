@@ -1,6 +1,6 @@
 """FAIR assessment of datasets, stored with the record whenever it is saved.
 
-``catalogue.fair`` does the assessing; this module feeds it the dataset in its wire form and
+``catalogue.domain.fair`` does the assessing; this module feeds it the dataset in its wire form and
 keeps the result (and the results of the optional network checks, which it never guesses).
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalogue import fair
+from catalogue.domain import fair
 from catalogue.models import Dataset, FairGap, utcnow
 from schemas.records import DatasetSchema
 

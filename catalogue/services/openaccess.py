@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from catalogue import documents, openaccess
-from catalogue.errors import Forbidden
+from catalogue.domain import openaccess
+from catalogue.domain.errors import Forbidden
 from catalogue.models import Journal, NationalDeal, Publication, utcnow
-from catalogue.permissions import Identity, can_edit_open_access
+from catalogue.services import documents
 from catalogue.services.audit import record_event
+from catalogue.services.permissions import Identity, can_edit_open_access
 
 # Changes the catalogue makes by itself (reclassification) have no person as their actor.
 SYSTEM = Identity(name="catalogue")

@@ -17,8 +17,7 @@ from marshmallow import Schema
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from catalogue import documents, permissions
-from catalogue.errors import (
+from catalogue.domain.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
@@ -34,17 +33,17 @@ from catalogue.models import (
     Distribution,
     FundingReference,
     Journal,
-    OutboxEntry,
     Publication,
     Record,
     RelatedIdentifier,
     Theme,
     utcnow,
 )
-from catalogue.permissions import Identity
+from catalogue.services import documents, permissions
 from catalogue.services.audit import record_event
 from catalogue.services.fair import assess_dataset
 from catalogue.services.openaccess import classify_publication, set_override
+from catalogue.services.permissions import Identity
 from schemas.records import DatasetSchema, PublicationSchema, editable_part
 
 R = TypeVar("R", bound=Record)
@@ -446,10 +445,7 @@ class RecordService(Generic[R]):
     def _reindex_later(self, session: Session, record: Record, render: bool = True) -> None:
         """The search document and an outbox row, in this transaction: the index will follow.
         (Without ``render``, for a record about to be deleted: the worker removes it.)"""
-        if render:
-            documents.index_at_commit(session, record)
-        else:
-            session.add(OutboxEntry(record_id=record.id, revision=record.revision or 0))
+        documents.index_at_commit(session, record, render)
 
     def _apply(self, session: Session, record: R, data: dict[str, Any]) -> None:
         """Copy validated input onto the record, checking the managed vocabularies."""

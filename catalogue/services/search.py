@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalogue.errors import InvalidInput
-from catalogue.indexing import SearchBackend
-from catalogue.permissions import Identity, search_visibility
-from search.query import SearchFailed, SearchRequest, SearchResult, Suggestion, decode_after
+from catalogue.domain.errors import InvalidInput
+from catalogue.services.permissions import Identity, search_visibility
+from search.query import (
+    SearchBackend,
+    SearchFailed,
+    SearchRequest,
+    SearchResult,
+    Suggestion,
+    decode_after,
+)
 
 _FILTERS = (
     "kind",

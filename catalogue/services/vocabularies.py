@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalogue.errors import Forbidden
+from catalogue.domain.errors import Forbidden
 from catalogue.models import AccessRight, Department, Licence, ResourceType, Theme
-from catalogue.permissions import Identity, can_administer
 from catalogue.services.audit import security_event
+from catalogue.services.permissions import Identity, can_administer
 from schemas.vocabularies import access_rights, resource_types, spdx_licences, spdx_url
 
 VOCABULARIES: dict[str, Any] = {

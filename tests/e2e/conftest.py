@@ -20,7 +20,8 @@ import pytest
 import requests
 from flask import Flask
 
-from catalogue import create_app, migrate
+from catalogue.adapters import migrate
+from catalogue.app import create_app
 from catalogue.services.vocabularies import sync_vocabularies
 from tests.integration.conftest import (  # noqa: F401 - fixtures shared with the integration tests
     empty_catalogue,

@@ -6,6 +6,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select, text
 
-from catalogue import create_app, migrate
+from catalogue.adapters import migrate
+from catalogue.app import create_app
 from catalogue.config import Settings
 from catalogue.models import data_tables, utcnow
 from catalogue.services.accounts import ensure_user, identity_of, issue_token
@@ -180,3 +182,14 @@ def minimal_publication(**overrides: Any) -> dict[str, Any]:
         "peer_reviewed": True,
         **overrides,
     }
+
+
+@contextmanager
+def indexed_by_workers(state: Any) -> Iterator[None]:
+    """As in production: a commit leaves its changes in the outbox for `catalogue worker`
+    processes, instead of indexing them before it returns."""
+    hook, state.db.after_search_change = state.db.after_search_change, None
+    try:
+        yield
+    finally:
+        state.db.after_search_change = hook

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from catalogue import create_app
+from catalogue.app import create_app
 from tests.integration.conftest import (
     as_user,
     issue_test_token,
@@ -269,15 +269,25 @@ def test_an_access_request_from_asking_to_the_data(client: FlaskClient) -> None:
     assert [event["action"] for event in history][-2:] == ["access_requested", "access_approved"]
 
 
-def test_open_and_metadata_only_datasets_take_no_requests(client: FlaskClient) -> None:
-    created = client.post("/api/datasets", json=minimal_dataset(), headers=as_user("anna")).json
-    client.post(
+@pytest.mark.parametrize(
+    ("access_right", "reason"),
+    [("open", "already have access"), ("metadata-only", "not available through the catalogue")],
+)
+def test_open_and_metadata_only_datasets_take_no_requests(
+    client: FlaskClient, access_right: str, reason: str
+) -> None:
+    body = minimal_dataset(access_right=access_right)
+    if access_right == "metadata-only":
+        body["distributions"] = []
+    created = client.post("/api/datasets", json=body, headers=as_user("anna")).json
+    published = client.post(
         f"/api/datasets/{created['id']}/publish", headers=as_user("anna", **{"If-Match": '"1"'})
     )
+    assert published.status_code == 200, published.json
     asked = client.post(
         f"/api/datasets/{created['id']}/access-requests", json=PURPOSE, headers=as_user("bram")
     )
-    assert asked.status_code == 409 and "already have access" in asked.json["message"]
+    assert asked.status_code == 409 and reason in asked.json["message"]
 
 
 # -- rate limits, the development login ---------------------------------------------------------

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from catalogue import create_app
+from catalogue.app import create_app
 from catalogue.cli import main
 from catalogue.config import Settings
 from catalogue.models import Dataset, Publication, Record

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
+from catalogue.adapters.enrichment.jobs import Enricher
 from catalogue.cli import main as cli
-from catalogue.enrichment.jobs import Enricher
 from tests import service_answers
 from tests.fake_services import FakeServices, Reply, fake_services
 from tests.integration.conftest import as_user, minimal_dataset, minimal_publication

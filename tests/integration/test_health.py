@@ -11,7 +11,7 @@ from pathlib import Path
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from catalogue import create_app
+from catalogue.app import create_app
 from tests.conftest import service_url
 from tests.integration.conftest import make_settings
 

@@ -15,17 +15,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
-from catalogue import create_app
-from catalogue.app import CatalogueState
-from catalogue.indexing import Indexer
+from catalogue.adapters.indexing import Indexer
+from catalogue.app import CatalogueState, create_app
 from catalogue.models import OutboxEntry
-from catalogue.permissions import Identity
 from catalogue.services.accounts import ensure_user, identity_of
+from catalogue.services.permissions import Identity
 from catalogue.services.records import datasets
 from schemas.records import DatasetSchema
 from search.elastic import ElasticBackend
 from search.query import Action, BulkReport, IndexAction
-from tests.integration.conftest import as_user, make_settings, minimal_dataset
+from tests.integration.conftest import (
+    as_user,
+    indexed_by_workers,
+    make_settings,
+    minimal_dataset,
+)
 
 
 def state_of(app: Flask) -> CatalogueState:
@@ -49,10 +53,11 @@ def pending(state: CatalogueState) -> int:
 
 
 def register(state: CatalogueState, n: int, owner: Identity, publish: bool = True) -> list[str]:
-    """Register ``n`` datasets through the service, as the API does, in one transaction."""
+    """Register ``n`` datasets through the service in one transaction, and leave them to the
+    workers."""
     schema = DatasetSchema()
     ids = []
-    with state.db.unit_of_work() as session:
+    with indexed_by_workers(state), state.db.unit_of_work() as session:
         for i in range(n):
             record = datasets.create(session, owner, schema.load(minimal_dataset(title=f"D {i}")))
             if publish:
@@ -87,9 +92,18 @@ def test_a_change_is_indexed_at_its_revision_before_the_answer(
 
 def test_discarded_draft_leaves_the_index(app: Flask, client: FlaskClient) -> None:
     created = client.post("/api/datasets", json=minimal_dataset(), headers=as_user("anna")).json
-    client.delete(f"/api/datasets/{created['id']}", headers={**as_user("anna"), "If-Match": '"1"'})
+    assert index_versions(state_of(app)) == {created["id"]: 1}  # it was there
+    mine = client.get("/api/search?status=draft&owner=me", headers=as_user("anna")).json
+    assert [hit["id"] for hit in mine["hits"]] == [created["id"]]
 
+    discarded = client.delete(
+        f"/api/datasets/{created['id']}", headers={**as_user("anna"), "If-Match": '"1"'}
+    )
+
+    assert discarded.status_code == 204
     assert index_versions(state_of(app)) == {}
+    mine = client.get("/api/search?status=draft&owner=me", headers=as_user("anna")).json
+    assert mine["total"] == 0
 
 
 def test_workers_share_the_backlog_without_taking_the_same_rows(

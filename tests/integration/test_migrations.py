@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from catalogue import migrate
+from catalogue.adapters import migrate
 from catalogue.models import Base
 
 

@@ -13,7 +13,7 @@ from catalogue.cli import main
 from catalogue.services.accounts import ensure_user, identity_of
 from catalogue.services.records import datasets
 from schemas.records import DatasetSchema
-from tests.integration.conftest import as_user, minimal_dataset
+from tests.integration.conftest import as_user, indexed_by_workers, minimal_dataset
 
 
 @pytest.fixture()
@@ -25,7 +25,7 @@ def operator_env(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_worker_status_verify_and_reindex(app: Flask, operator_env: None) -> None:
     state = app.extensions["catalogue"]
-    with state.db.unit_of_work() as session:
+    with indexed_by_workers(state), state.db.unit_of_work() as session:
         owner = identity_of(session, ensure_user(session, "test|op", "op", ["researcher"]))
         for i in range(3):
             datasets.create(session, owner, DatasetSchema().load(minimal_dataset(title=f"R{i}")))
@@ -62,7 +62,7 @@ def test_first_administrator_and_a_token_from_the_command_line(
     granted = runner.invoke(main, ["users", "grant", "bram@example.org", "administrator"])
     assert granted.exit_code == 0, granted.output
     unknown = runner.invoke(main, ["users", "grant", "nobody@example.org", "librarian"])
-    assert unknown.exit_code != 0 and "no user" in unknown.output
+    assert unknown.exit_code != 0 and "no single user" in unknown.output
     issued = runner.invoke(main, ["users", "token", "bram@example.org", "--scope", "admin"])
     assert issued.exit_code == 0, issued.output
     secret = issued.stdout.strip().splitlines()[-1]

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from catalogue import create_app
+from catalogue.app import create_app
 from search.query import encode_after
 from tests.integration.conftest import as_user, make_settings, minimal_dataset, minimal_publication
 

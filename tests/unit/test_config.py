@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 
 from catalogue.config import ConfigError, Settings
@@ -51,6 +53,7 @@ def test_production_refuses_unsafe_settings(change: dict[str, str], named: str) 
     [
         ({"CATALOGUE_DEV_LOGIN": "maybe"}, "CATALOGUE_DEV_LOGIN"),
         ({"CATALOGUE_MAX_CONTENT_LENGTH": "lots"}, "CATALOGUE_MAX_CONTENT_LENGTH"),
+        ({"CATALOGUE_ENRICHMENT_PER_SECOND": "fast"}, "CATALOGUE_ENRICHMENT_PER_SECOND"),
         ({"CATALOGUE_ENV": "staging"}, "CATALOGUE_ENV"),
         ({"CATALOGUE_OIDC_ROLE_MAP": "staff=janitor"}, "CATALOGUE_OIDC_ROLE_MAP"),
         ({"CATALOGUE_OIDC_DISCOVERY_URL": "https://sso.example.org"}, "CATALOGUE_OIDC_CLIENT_ID"),
@@ -64,6 +67,22 @@ def test_malformed_settings_name_the_variable(environ: dict[str, str], named: st
 def test_settings_round_trip_through_the_environment() -> None:
     settings = Settings.from_env({**SAFE_PRODUCTION, "CATALOGUE_INDEX_AFTER_COMMIT": "true"})
     assert Settings.from_env(settings.to_environ()) == settings
+
+
+def test_every_setting_is_read_as_its_annotated_type() -> None:
+    """A new setting needs no list of which settings are numbers: its annotation says."""
+    defaults = Settings()
+    environ = {f"CATALOGUE_{f.name.upper()}": "7" for f in fields(Settings) if f.name != "env"}
+    environ.update({"CATALOGUE_DEV_LOGIN": "false", "CATALOGUE_INDEX_AFTER_COMMIT": "yes"})
+    environ.update({"CATALOGUE_CONTACT_EMAIL": "library@example.org"})
+    environ.update({"CATALOGUE_MAX_CONTENT_LENGTH": "2048", "CATALOGUE_OIDC_ROLE_MAP": ""})
+    environ.update({"CATALOGUE_OIDC_DISCOVERY_URL": "", "CATALOGUE_SECRET_KEY": "s" * 40})
+    settings = Settings.from_env(environ)
+    for f in fields(Settings):
+        value, default = getattr(settings, f.name), getattr(defaults, f.name)
+        assert default is None or type(value) is type(default), f.name
+    assert settings.enrichment_timeout == 7.0 and settings.session_hours == 7
+    assert settings.dev_login is False and settings.index_after_commit is True
 
 
 def test_secrets_stay_out_of_repr() -> None:

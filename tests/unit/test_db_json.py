@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from catalogue.db import _read_json
+from catalogue.adapters.db import _read_json
 
 
 def test_documents_read_the_same() -> None:

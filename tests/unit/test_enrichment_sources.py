@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from catalogue.enrichment.fill import fill
-from catalogue.enrichment.sources import (
+from catalogue.adapters.enrichment.fill import fill
+from catalogue.adapters.enrichment.sources import (
     Found,
     parse_crossref,
     parse_datacite,

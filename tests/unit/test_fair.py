@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from catalogue.fair import RDA_PRIORITY, TESTS, assess
+from catalogue.domain.fair import RDA_PRIORITY, TESTS, assess
 
 COMPLETE: dict[str, Any] = {
     "status": "published",

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalogue.demo import orcid_with_check_digit
+from catalogue.cli.demo import orcid_with_check_digit
 from schemas.identifiers import (
     detect_scheme,
     normalise_doi,

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalogue.openaccess import Inputs, add_months, classify
+from catalogue.domain.openaccess import Inputs, add_months, classify
 
 AS_OF = date(2026, 11, 23)
 PUBLISHED = date(2026, 3, 1)

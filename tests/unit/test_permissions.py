@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from catalogue.models import Dataset, Publication, Record
-from catalogue.permissions import (
+from catalogue.services.permissions import (
     ANONYMOUS,
     Identity,
     can_administer,

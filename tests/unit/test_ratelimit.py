@@ -9,7 +9,7 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from catalogue.ratelimit import SWEEP_EVERY, LocalCounters
+from catalogue.api.ratelimit import SWEEP_EVERY, LocalCounters
 
 
 class Clock:

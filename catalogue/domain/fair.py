@@ -406,8 +406,8 @@ def _reusable(r: Mapping[str, Any], net: Mapping[str, bool]) -> dict[str, Verdic
         "FsF-R1.2-01M-2": bool(
             r.get("dates") or r.get("version") or r.get("contributors") or r.get("funding")
         ),
-        # Records are kept in the DataCite schema (and exported as DCAT-AP): a record
-        # lacking DataCite's mandatory properties fails.
+        # Records are kept in the DataCite schema: a record lacking DataCite's mandatory
+        # properties fails.
         "FsF-R1.3-01M-1": _missing(
             r, "title", "creators", "publisher", "publication_date", "resource_type"
         ),

@@ -3,7 +3,7 @@
 Each source turns its answer for one DOI into a :class:`Found`: fields in the form the record
 API takes (so they pass the same validation as a person's input) and, for the network FAIR
 checks, facts about the DOI itself.  Parsing is pure: the answers arrive through
-:mod:`catalogue.enrichment.http`.
+:mod:`catalogue.adapters.enrichment.http`.
 
 - Unpaywall ``GET /v2/{doi}?email=``: Open Access locations (publisher or repository, version,
   licence; embargoed repository copies with the date they open) and the bibliographic basics.

@@ -1,7 +1,8 @@
 """Enrichment jobs: queued by staff, run by a worker, record by record, never in a request.
 
 A job asks each of its sources about each record's DOI (the answer comes from the kept answers
-when one is fresh enough), fills what is empty (:mod:`catalogue.enrichment.fill`), records the
+when one is fresh enough), fills what is empty
+(:mod:`catalogue.adapters.enrichment.fill`), records the
 network FAIR checks of datasets, and saves the record through the record service: one save,
 one revision, audited as ``enrich`` with the source of every filled field, classified or
 assessed again, and indexed.  It acts for the person who queued it and may change only what
@@ -25,13 +26,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from catalogue import permissions
+from catalogue.adapters.db import Database
+from catalogue.adapters.enrichment.fill import fill
+from catalogue.adapters.enrichment.http import PoliteClient, ServiceUnavailable, user_agent
+from catalogue.adapters.enrichment.sources import SOURCES, Found, Source
 from catalogue.config import Settings
-from catalogue.db import Database
-from catalogue.enrichment.fill import fill
-from catalogue.enrichment.http import PoliteClient, ServiceUnavailable, user_agent
-from catalogue.enrichment.sources import SOURCES, Found, Source
-from catalogue.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from catalogue.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from catalogue.models import (
     Dataset,
     EnrichmentAnswer,
@@ -41,6 +41,7 @@ from catalogue.models import (
     User,
     utcnow,
 )
+from catalogue.services import permissions
 from catalogue.services.accounts import identity_of
 
 log = logging.getLogger(__name__)

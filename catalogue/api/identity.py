@@ -23,11 +23,12 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 
 from catalogue.api.context import db
-from catalogue.errors import Forbidden, NotAuthenticated
+from catalogue.api.context import session as request_session
+from catalogue.domain.errors import Forbidden, NotAuthenticated
 from catalogue.models import User
-from catalogue.permissions import ANONYMOUS, Identity
 from catalogue.services.accounts import authenticate_token, identity_of
 from catalogue.services.audit import security_event
+from catalogue.services.permissions import ANONYMOUS, Identity
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +68,20 @@ def _from_bearer(header: str) -> Identity:
             raise NotAuthenticated("Send 'Authorization: Bearer <token>'.")
         if value.count(".") == 2:
             return _from_provider_token(value)
-        with db().unit_of_work() as work:
-            user, token = authenticate_token(work, value)
-            return identity_of(work, user, token.scopes)
+        work = request_session()
+        user, token = authenticate_token(work, value)
+        identity = identity_of(work, user, token.scopes)
+        if work.dirty:  # the token's last use, written at most once a minute
+            work.commit()
+        return identity
     except NotAuthenticated as refusal:
         _record_refusal(refusal.message)
         raise
 
 
 def _record_refusal(reason: str) -> None:
-    """A failed token, in the audit trail, in a transaction of its own (never the token)."""
+    """A failed token, in the audit trail, in a unit of work of its own (never the token):
+    the request fails, and the record of it must not."""
     try:
         with db().unit_of_work() as work:
             security_event(
@@ -109,25 +114,25 @@ def _from_provider_token(value: str) -> Identity:
         raise NotAuthenticated("The access token is malformed.") from exc
     claims: dict[str, Any] = token.claims
     subject = f"{metadata['issuer']}|{claims['sub']}"
-    with db().unit_of_work() as work:
-        user = work.scalar(select(User).where(User.subject == subject))
-        if user is None or not user.active:
-            raise NotAuthenticated("Log in to the catalogue once before using its API.")
-        granted = set(str(claims.get("scope", "")).split())
-        scopes = {"read"} | ({"write"} if "write" in granted else set())
-        return identity_of(work, user, scopes)
+    work = request_session()
+    user = work.scalar(select(User).where(User.subject == subject))
+    if user is None or not user.active:
+        raise NotAuthenticated("Log in to the catalogue once before using its API.")
+    granted = set(str(claims.get("scope", "")).split())
+    scopes = {"read"} | ({"write"} if "write" in granted else set())
+    return identity_of(work, user, scopes)
 
 
 def _from_session() -> Identity:
     user_id = session.get(SESSION_USER)
     if not isinstance(user_id, int):
         return ANONYMOUS
-    with db().unit_of_work() as work:
-        user = work.get(User, user_id)
-        if user is None or not user.active:
-            session.clear()
-            return ANONYMOUS
-        return identity_of(work, user)
+    work = request_session()
+    user = work.get(User, user_id)
+    if user is None or not user.active:
+        session.clear()
+        return ANONYMOUS
+    return identity_of(work, user)
 
 
 # -- sessions and CSRF -------------------------------------------------------------------------

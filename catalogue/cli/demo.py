@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from catalogue.db import Database
+from catalogue.adapters.db import Database
 from catalogue.models import Journal, NationalDeal
 from catalogue.services.accounts import ensure_dev_users, identity_of
 from catalogue.services.records import RecordService, datasets, publications

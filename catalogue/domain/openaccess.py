@@ -39,8 +39,6 @@ STATUSES: tuple[Status, ...] = (
 CATEGORIES: tuple[Category, ...] = ("gold", "hybrid", "green", "closed")
 OPEN_STATUSES = frozenset({"diamond", "gold", "hybrid", "bronze", "green"})
 TAVERNE_MONTHS = 6
-# Versions a repository copy may be, in DataCite/Unpaywall terms.
-VERSIONS = ("submitted", "accepted", "published")
 
 
 @dataclass(frozen=True)
@@ -72,10 +70,6 @@ class Classification:
     plan_s_compliant: bool
     as_of: date
     rules: tuple[str, ...] = field(default=())
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
 
 
 def is_open_licence(spdx_id: str | None) -> bool:

@@ -7,13 +7,15 @@ service did at once, or nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from catalogue.services.documents import CHANGES_SEARCH
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -54,18 +56,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _before_commit(session: Session) -> None:
     """Run what the services asked to do once their work is complete (``session.info
     ["before_commit"]``, by name): still inside the transaction, so it commits with it."""
-    hooks = session.info.pop("before_commit", {})
+    hooks = session.info.pop("before_commit", {})  # e.g. services.documents: render, queue
     for hook in hooks.values():
         hook(session)
 
 
 class Database:
-    """The engine and a session factory, bound to one application."""
+    """The engine and a session factory, bound to one application.
+
+    Every session it makes, whoever opens it (a request, a command, a worker, a job), is the
+    same unit of work: the services' before-commit hooks run inside the transaction, and
+    ``after_search_change`` (set by the application: outside production, index at once) runs
+    after a commit that queued changes for the search index.
+    """
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.after_search_change: Callable[[], None] | None = None
         event.listen(self._sessions, "before_commit", _before_commit)
+        event.listen(self._sessions, "after_commit", self._after_commit)
+        # What a transaction queued dies with it (session.info is only the unit of work's).
+        event.listen(self._sessions, "after_rollback", lambda session: session.info.clear())
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(CHANGES_SEARCH, False) and self.after_search_change is not None:
+            self.after_search_change()
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

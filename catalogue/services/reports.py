@@ -11,16 +11,57 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.orm import Session
 
-from catalogue.fair import TESTS
+from catalogue.domain.fair import TESTS
+from catalogue.domain.openaccess import CATEGORIES, OPEN_STATUSES, STATUSES
+from catalogue.domain.terms import REPORT_SCOPES
 from catalogue.models import Dataset, FairGap, Publication, Record, ReportSnapshot
 from catalogue.models.records import record_departments, record_themes
-from catalogue.openaccess import CATEGORIES, OPEN_STATUSES, STATUSES
-from search.reports import FAIR_SUMS, UNCLASSIFIED, FairCell, ReportQuery, Row
+from search.reports import (
+    FAIR_SUMS,
+    UNCLASSIFIED,
+    FairCell,
+    ReportQuery,
+    Row,
+    fair_cells_from_aggregations,
+    fair_search_body,
+    open_access_rows_from_aggregations,
+    open_access_search_body,
+)
+
+
+@runtime_checkable
+class Aggregating(Protocol):
+    """A search backend that can count (Elasticsearch's aggregations); the embedded one cannot,
+    and SQL counts instead."""
+
+    def aggregate(self, body: dict[str, Any]) -> dict[str, Any]: ...
+
+
+def open_access_report(session: Session, backend: object, query: ReportQuery) -> dict[str, Any]:
+    """The Open Access report, counted by the search engine where it can, by SQL otherwise."""
+    if isinstance(backend, Aggregating):
+        counted = open_access_rows_from_aggregations(
+            backend.aggregate(open_access_search_body(query))
+        )
+        return {**build_open_access(counted, query), "counted_by": "elasticsearch"}
+    return {
+        **build_open_access(open_access_rows_sql(session, query), query),
+        "counted_by": "sql",
+    }
+
+
+def fair_report(session: Session, backend: object, query: ReportQuery) -> dict[str, Any]:
+    """The FAIR report, counted by the search engine where it can, by SQL otherwise."""
+    if isinstance(backend, Aggregating):
+        cells = fair_cells_from_aggregations(backend.aggregate(fair_search_body(query)))
+        return {**build_fair(cells, query), "counted_by": "elasticsearch"}
+    return {**build_fair(fair_cells_sql(session, query), query), "counted_by": "sql"}
+
 
 TARGET = 100.0
 # National reference figures (docs/domain.md): share Open Access per publication year.
@@ -28,12 +69,6 @@ REFERENCE = {
     "dutch_universities": {2016: 42.0, 2017: 50.0, 2019: 62.0, 2020: 73.0, 2021: 82.0},
     "dutch_umcs": {2018: 70.0, 2021: 87.0},
 }
-REPORT_SCOPES = {
-    "peer-reviewed-articles": "peer-reviewed journal articles (the monitor's default)",
-    "articles": "journal articles, peer reviewed or not",
-    "all": "every publication",
-}
-GROUPS = ("theme", "department", "type")
 DUTCH_OPEN = frozenset({"gold", "hybrid", "green"})
 
 

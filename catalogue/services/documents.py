@@ -116,16 +116,27 @@ def store_all(session: Session, records: Sequence[Record]) -> list[SearchDocumen
     return stored
 
 
-def index_at_commit(session: Session, record: Record) -> None:
+def index_at_commit(session: Session, record: Record, render: bool = True) -> None:
     """Render ``record``'s search document and queue it for the index when its transaction
     commits: once, however many changes the transaction made to it (a registration that is
-    published at once is rendered once, not twice), and for all such records in one query."""
-    pending: dict[str, Record] = session.info.setdefault(_PENDING, {})
-    pending[record.id] = record
-    session.info.setdefault("before_commit", {})[_PENDING] = _store_pending
+    published at once is rendered once, not twice), and for all such records in one query.
+
+    Without ``render`` (a record about to be deleted) only the outbox row is written: the
+    worker finds the record gone and removes it from the index.
+    """
+    if render:
+        pending: dict[str, Record] = session.info.setdefault(_PENDING, {})
+        pending[record.id] = record
+        session.info.setdefault("before_commit", {})[_PENDING] = _store_pending
+    else:
+        session.add(OutboxEntry(record_id=record.id, revision=record.revision or 0))
+    # The unit of work may index right after the commit (outside production).
+    session.info[CHANGES_SEARCH] = True
 
 
 _PENDING = "search documents"
+# Set on a session whose transaction queued changes for the search index.
+CHANGES_SEARCH = "changes search"
 
 
 def _store_pending(session: Session) -> None:

@@ -17,25 +17,16 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Text, cast, delete, func, select
 from sqlalchemy.orm import Session
 
-from catalogue import documents
-from catalogue.db import Database
+from catalogue.adapters.db import Database
 from catalogue.models import OutboxEntry, Record, SearchDocument, utcnow
+from catalogue.services import documents
 from catalogue.services.records import RecordService, datasets, publications
-from search.query import (
-    Action,
-    BulkReport,
-    DeleteAction,
-    IndexAction,
-    SearchRequest,
-    SearchResult,
-    Suggestion,
-    Visibility,
-)
+from search.query import Action, DeleteAction, IndexAction, SearchBackend
 
 log = logging.getLogger(__name__)
 
@@ -43,30 +34,6 @@ SERVICES: dict[str, RecordService[Any]] = {"dataset": datasets, "publication": p
 MAX_BACKOFF = timedelta(minutes=5)
 KEEP_PROCESSED = timedelta(days=1)
 REPLAY_MARGIN = timedelta(minutes=5)
-
-
-class SearchBackend(Protocol):
-    """What the catalogue needs of a search backend (Elasticsearch or embedded)."""
-
-    def ping(self) -> tuple[bool, str]: ...
-    def ensure_index(self) -> str: ...
-    def drop_indices(self) -> None: ...
-    def create_index(self) -> str: ...
-    def swap_alias(self, new_index: str) -> list[str]: ...
-    def prepare_for_bulk_load(self, index: str) -> None: ...
-    def finish_bulk_load(self, index: str) -> None: ...
-    def refresh(self, index: str | None = None) -> None: ...
-    def write(
-        self,
-        actions: Iterable[Action],
-        index: str | None = None,
-        chunk_size: int = 500,
-        refresh: bool = False,
-    ) -> BulkReport: ...
-    def versions(self, index: str | None = None, page: int = 5000) -> Iterator[tuple[str, int]]: ...
-    def count(self) -> int: ...
-    def search(self, request: SearchRequest) -> SearchResult: ...
-    def suggest(self, prefix: str, visibility: Visibility, size: int = 10) -> list[Suggestion]: ...
 
 
 def _load(session: Session, ids: Iterable[str]) -> dict[str, Record]:
@@ -195,6 +162,14 @@ class Indexer:
             total.errors.extend(outcome.errors)
             if outcome.claimed < limit or outcome.failed:
                 return total
+
+    def index_now(self) -> None:
+        """Index what is waiting, at once and best effort (after a commit, outside
+        production): if the engine is away, the outbox keeps the changes for the worker."""
+        try:
+            self.drain(limit=100, refresh=True)
+        except Exception:
+            log.warning("indexing after commit failed; the worker will retry", exc_info=True)
 
     def drain_with_progress(self, progress: Callable[[int], None], limit: int = 1000) -> None:
         """Drain, reporting how many records each batch indexed."""

@@ -13,7 +13,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from catalogue.enrichment.sources import Found
+from catalogue.adapters.enrichment.sources import Found
 
 
 def is_empty(value: Any) -> bool:

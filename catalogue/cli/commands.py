@@ -24,12 +24,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
-from catalogue import migrate, registers
+from catalogue.adapters import migrate
+from catalogue.adapters.indexing import Indexer
 from catalogue.app import CatalogueState, create_app
 from catalogue.config import Settings
-from catalogue.indexing import Indexer
-from catalogue.models import ROLES, SCOPES, Record, ReportSnapshot, User, UserRole, utcnow
+from catalogue.domain.terms import ROLES, SCOPES
+from catalogue.models import Record, ReportSnapshot, User, UserRole, utcnow
 from catalogue.services import openaccess as openaccess_service
+from catalogue.services import registers
 from catalogue.services.accounts import identity_of, issue_token
 from catalogue.services.audit import security_event
 
@@ -157,7 +159,7 @@ def demo(
     n_datasets: int, n_publications: int, seed: int, reset: bool, serve: bool, host: str, port: int
 ) -> None:
     """Create the embedded database, load demo data (once) and serve on 127.0.0.1."""
-    from catalogue.demo import load_demo
+    from catalogue.cli.demo import load_demo
 
     if serve:
         _check_port_free(host, port)
@@ -273,7 +275,7 @@ def _run_enrichment_jobs(enricher: Any, stop: threading.Event, poll: float = 5.0
     """Claim and run enrichment jobs until ``stop``; a failure is logged, never fatal."""
     import logging
 
-    log = logging.getLogger("catalogue.enrichment")
+    log = logging.getLogger("catalogue.adapters.enrichment")
     while not stop.is_set():
         try:
             job_id = enricher.claim()
@@ -357,8 +359,14 @@ def _find_user(session: Session, who: str) -> User:
         User.id == int(who) if who.isdigit() else (User.email == who) | (User.subject == who)
     )
     user = session.scalar(select(User).where(condition))
+    if user is None:  # a first name is enough when only one person has it ("anna")
+        named = session.scalars(select(User).where(User.name.ilike(f"{who} %"))).all()
+        user = named[0] if len(named) == 1 else None
     if user is None:
-        raise click.BadParameter(f"no user {who!r} (give an id, an email or a subject)")
+        raise click.BadParameter(
+            f"no single user {who!r} (give an id, an email, a subject or a first name; "
+            "`catalogue users list` shows everyone)"
+        )
     return user
 
 
@@ -434,10 +442,6 @@ def _reclassify(ids: list[str], as_of: date, label: str) -> dict[str, int]:
                 for key, value in openaccess_service.reclassify(session, batch, as_of).items():
                     totals[key] += value
             progress.advance(task, len(batch))
-    if _state().settings.index_after_commit_enabled:
-        # As after an API request: outside production the changes are searchable at once;
-        # in production `catalogue worker` indexes them.
-        _indexer().drain(refresh=True)
     return totals
 
 
@@ -525,15 +529,18 @@ def report_snapshot(year: int, taken_by: str | None) -> None:
     Stores both reports for the year, overall and per theme and department; later changes to
     the records do not alter a snapshot.  See them at /api/reports/snapshots.
     """
-    from catalogue.api.reports import fair_report, open_access_report
+    from catalogue.services.reports import fair_report, open_access_report
     from search.reports import ReportQuery
 
     figures: dict[str, Any] = {}
-    for group_by in (None, "theme", "department"):
-        suffix = f"_by_{group_by}" if group_by else ""
-        query = ReportQuery(year_from=year, year_to=year, group_by=group_by)
-        figures[f"open_access{suffix}"] = open_access_report(query)
-        figures[f"fair{suffix}"] = fair_report(query)  # the scope concerns publications
+    backend = _state().backend
+    with _state().db.reader() as session:
+        for group_by in (None, "theme", "department"):
+            suffix = f"_by_{group_by}" if group_by else ""
+            query = ReportQuery(year_from=year, year_to=year, group_by=group_by)
+            figures[f"open_access{suffix}"] = open_access_report(session, backend, query)
+            # The scope concerns publications only.
+            figures[f"fair{suffix}"] = fair_report(session, backend, query)
     with _state().db.unit_of_work() as session:
         snapshot = ReportSnapshot(
             report="yearly",
@@ -559,7 +566,7 @@ def enrich() -> None:
 
 
 def _enricher() -> Any:
-    from catalogue.enrichment.jobs import Enricher
+    from catalogue.adapters.enrichment.jobs import Enricher
 
     return Enricher(_state().db, _state().settings)
 
@@ -575,8 +582,8 @@ def enrich_queue(
     kind: str, who: str, record_ids: tuple[str, ...], sources: tuple[str, ...], refresh: bool
 ) -> None:
     """Queue a job enriching all PUBLICATIONS or DATASETS with a DOI (or the --id ones)."""
-    from catalogue.enrichment.jobs import queue_job
-    from catalogue.errors import ServiceError
+    from catalogue.adapters.enrichment.jobs import queue_job
+    from catalogue.domain.errors import ServiceError
 
     with _state().db.unit_of_work() as session:
         user = _find_user(session, who)
@@ -619,8 +626,6 @@ def enrich_run(job_id: int | None) -> None:
             break
     if not ran:
         console.print("no queued job" if job_id is None else f"job {job_id} is not queued")
-    if _state().settings.index_after_commit_enabled:
-        _indexer().drain(refresh=True)
 
 
 @enrich.command("status")

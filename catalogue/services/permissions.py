@@ -25,7 +25,8 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, false, or_, true
 
-from catalogue.models import KINDS, SCOPES, Dataset, Record
+from catalogue.domain.terms import SCOPES
+from catalogue.models import KINDS, Dataset, Record
 from search.query import Visibility
 
 # Publication fields a librarian may change on anyone's publication.

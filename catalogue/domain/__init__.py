@@ -1,0 +1,1 @@
+"""Pure rules and vocabularies: no Flask, no database.  What schemas/ may import."""
