@@ -292,10 +292,10 @@ class JournalSchema(StrictSchema):
     eissn = ISSN(allow_none=True)
     publisher = fields.String(allow_none=True, validate=validate.Length(max=500))
     # Kept in the journal register (DOAJ import), not set through a publication.
-    in_doaj = fields.Boolean(dump_only=True)
-    apc_amount = fields.Decimal(dump_only=True, as_string=True)
-    apc_currency = fields.String(dump_only=True)
-    doaj_as_of = fields.Date(dump_only=True)
+    in_doaj = fields.Boolean(dump_only=True, allow_none=True)
+    apc_amount = fields.Decimal(dump_only=True, as_string=True, allow_none=True)
+    apc_currency = fields.String(dump_only=True, allow_none=True)
+    doaj_as_of = fields.Date(dump_only=True, allow_none=True)
 
 
 class DepositSchema(StrictSchema):
@@ -386,7 +386,7 @@ class RecordSchema(StrictSchema):
     )
     publisher = fields.String(allow_none=True, validate=validate.Length(max=500))
     publication_date = PlausibleDate(allow_none=True)
-    publication_year = fields.Integer(dump_only=True)
+    publication_year = fields.Integer(dump_only=True, allow_none=True)
     language = fields.String(
         allow_none=True,
         validate=validate.Regexp(_LANGUAGE, error="Must be an ISO 639 code such as 'en'."),
@@ -424,7 +424,7 @@ class RecordSchema(StrictSchema):
     )
     created = fields.DateTime(dump_only=True, attribute="created_at")
     updated = fields.DateTime(dump_only=True, attribute="updated_at")
-    published = fields.DateTime(dump_only=True, attribute="published_at")
+    published = fields.DateTime(dump_only=True, attribute="published_at", allow_none=True)
     withdrawal = fields.Nested(WithdrawalSchema, dump_only=True, allow_none=True)
     links = fields.Nested(LinksSchema, dump_only=True)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from schemas.records import StrictSchema
+from search.query import FACETS
 
 MAX_WINDOW = 10_000
 
@@ -78,16 +79,52 @@ class FacetValueSchema(Schema):
     label = fields.String(allow_none=True)
 
 
-class SearchPageSchema(Schema):
-    total = fields.Integer()
-    page = fields.Integer()
-    size = fields.Integer()
-    hits = fields.List(
-        fields.Dict(),
-        metadata={"description": "Records as GET /api/{kind}/{id} shows them, plus 'highlights'"},
+class HighlightsSchema(Schema):
+    """Snippets with the matched words in ``<mark>``; the rest of the text is escaped HTML."""
+
+    title = fields.List(fields.String())
+    description = fields.List(fields.String())
+
+
+class HitLinksSchema(Schema):
+    self = fields.Url(required=True, metadata={"description": "The record's own address"})
+
+
+class SearchHitSchema(Schema):
+    """One hit: the record exactly as ``GET /api/{kind}/{id}`` shows it (every field of the
+    Dataset or Publication schema, by ``kind``), with its link and its highlights."""
+
+    class Meta:
+        unknown = INCLUDE  # the rest of the record's fields
+
+    id = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["dataset", "publication"]})
+    title = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["draft", "published", "withdrawn"]})
+    revision = fields.Integer(required=True)
+    links = fields.Nested(HitLinksSchema, required=True)
+    highlights = fields.Nested(
+        HighlightsSchema, required=True, metadata={"description": "Empty without free text"}
     )
-    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))
-    next = fields.String(allow_none=True, metadata={"description": "Token for the next page"})
+
+
+class SearchPageSchema(Schema):
+    total = fields.Integer(required=True, metadata={"description": "Hits in all, every page"})
+    page = fields.Integer(required=True)
+    size = fields.Integer(required=True)
+    hits = fields.List(fields.Nested(SearchHitSchema), required=True)
+    facets = fields.Dict(
+        keys=fields.String(metadata={"enum": list(FACETS)}),
+        values=fields.List(fields.Nested(FacetValueSchema)),
+        required=True,
+        metadata={
+            "description": "Per facet, its values most frequent first (years newest "
+            "first), each counted within every filter but its own; empty with facets=false"
+        },
+    )
+    next = fields.String(
+        required=True, allow_none=True, metadata={"description": "Token for the next page"}
+    )
 
 
 class SuggestArgsSchema(StrictSchema):

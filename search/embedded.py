@@ -416,28 +416,30 @@ class EmbeddedBackend:
         self._orders[sort] = (postings.generation, docs)
         return docs
 
-    def _matching_text(self, query: str) -> list[int]:
-        """The documents matching an FTS5 query, best first (BM25 with the field weights)."""
+    def _matching_text(self, query: str, ranked: bool) -> list[int]:
+        """The documents matching an FTS5 query; ``ranked``: best first (BM25 with the field
+        weights), which costs FTS5 several times more than the matches alone."""
         weights = ", ".join(str(w) for w in WEIGHTS)
+        order = f" ORDER BY bm25(texts, {weights})" if ranked else ""
         rows = self._reader().execute(
-            f"SELECT rowid FROM texts WHERE texts MATCH ? ORDER BY bm25(texts, {weights})",
-            (query,),
+            f"SELECT rowid FROM texts WHERE texts MATCH ?{order}", (query,)
         )
         return [row[0] for row in rows]
 
     def search(self, request: SearchRequest) -> SearchResult:
         self.ensure_index()
         must, must_not = fts_query(request.text)
+        by_relevance = request.sort == "relevance"
         # Full text first, outside the lock: FTS5 is the slow part of a text search.
-        ranked = self._matching_text(must) if must else None
+        texts = self._matching_text(must, ranked=by_relevance) if must else None
         if must is None and must_not is None and request.text.strip(" *"):
-            ranked = []  # text with nothing to search for (`-`, `\\`) finds nothing, as in ES
-        excluded = BitMap(self._matching_text(must_not)) if must_not else None
+            texts = []  # text with nothing to search for (`-`, `\\`) finds nothing, as in ES
+        excluded = BitMap(self._matching_text(must_not, ranked=False)) if must_not else None
         with self._postings_lock:
             postings = self._current_postings()
             base = _visible(postings, request)
-            if ranked is not None:
-                base &= BitMap(ranked)
+            if texts is not None:
+                base &= BitMap(texts)
             if excluded is not None:
                 base -= excluded
             chosen = {
@@ -447,12 +449,10 @@ class EmbeddedBackend:
             }
             matches = BitMap.intersection(base, *chosen.values()) if chosen else base
             offset = int(request.after[0]) if request.after else (request.page - 1) * request.size
-            if ranked is not None and request.sort == "relevance":
-                order: Iterable[int] = ranked
-            else:
-                order = self._order(
-                    "newest" if request.sort == "relevance" else request.sort, postings
-                )
+            if texts is not None and by_relevance:
+                order: Iterable[int] = texts
+            else:  # by relevance without text: newest first, as Elasticsearch does
+                order = self._order("newest" if by_relevance else request.sort, postings)
             page = list(
                 itertools.islice(filter(matches.__contains__, order), offset, offset + request.size)
             )

@@ -29,11 +29,10 @@ from catalogue.adapters.indexing import Indexer
 from catalogue.app import CatalogueState, create_app
 from catalogue.config import Settings
 from catalogue.domain.terms import ROLES, SCOPES
-from catalogue.models import Record, ReportSnapshot, User, UserRole, utcnow
+from catalogue.models import Record, ReportSnapshot, User, utcnow
 from catalogue.services import openaccess as openaccess_service
 from catalogue.services import registers
-from catalogue.services.accounts import identity_of, issue_token
-from catalogue.services.audit import security_event
+from catalogue.services.accounts import OPERATOR, grant_roles, identity_of, issue_token
 
 console = Console(stderr=True)
 
@@ -401,14 +400,7 @@ def users_grant(who: str, roles: tuple[str, ...]) -> None:
     ``catalogue users grant them@example.org administrator``.
     """
     with _state().db.unit_of_work() as session:
-        user = _find_user(session, who)
-        before = user.roles
-        for role in sorted(set(roles) - set(before)):
-            user.role_grants.append(UserRole(role=role, source="admin"))
-        session.flush()
-        security_event(
-            session, "user_changed", None, {"user": user.id, "from": before, "to": user.roles}
-        )
+        user = grant_roles(session, OPERATOR, _find_user(session, who).id, roles)
         console.print(f"{user.name}: {', '.join(user.roles)}")
 
 

@@ -290,6 +290,18 @@ def update_user(
     return user
 
 
+# Whoever runs the `catalogue` command on the server: an administrator by position (how the
+# first administrator is made), with no account of its own; the audit trail says "operator".
+OPERATOR = Identity(name="operator", roles=frozenset({"administrator"}), system=True)
+
+
+def grant_roles(session: Session, identity: Identity, user_id: int, roles: Iterable[str]) -> User:
+    """Add ``roles`` to those administrators granted ``user_id`` (audited as any change)."""
+    user = get_user(session, identity, user_id)
+    granted = {grant.role for grant in user.role_grants if grant.source == "admin"}
+    return update_user(session, identity, user_id, sorted(granted | set(roles)), None)
+
+
 def _provider_roles(user: User) -> set[str]:
     return {grant.role for grant in user.role_grants if grant.source == "provider"}
 

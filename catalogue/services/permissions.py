@@ -54,10 +54,12 @@ class Identity:
     # Works (concept ids) this person co-edits, and works whose restricted data they may use.
     co_edits: frozenset[str] = field(default_factory=frozenset)
     granted: frozenset[str] = field(default_factory=frozenset)
+    # The server acting on its own (the command line's operator): no account, not anonymous.
+    system: bool = False
 
     @property
     def is_anonymous(self) -> bool:
-        return self.user_id is None
+        return self.user_id is None and not self.system
 
     def has_role(self, role: str) -> bool:
         return role in self.roles

@@ -1,4 +1,6 @@
-"""schemathesis fuzzes every operation of the OpenAPI description: no input may cause a 5xx."""
+"""schemathesis fuzzes every operation of the OpenAPI description: no input may cause a 5xx,
+and every answer (success or error) must have the status code, content type and shape the
+description documents for it."""
 
 from __future__ import annotations
 
@@ -7,7 +9,12 @@ import schemathesis
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.integration.conftest import as_user
 
@@ -18,6 +25,12 @@ def api_schema(app: Flask) -> schemathesis.BaseSchema:
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @schema.parametrize()
@@ -33,7 +46,8 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 )
 def test_no_input_causes_a_server_error(case: schemathesis.Case) -> None:
     # As an administrator, so every operation gets past authentication and permissions.
-    case.call_and_validate(headers=as_user("fuzzer", "administrator"), checks=[not_a_server_error])
+    case.call_and_validate(headers=as_user("fuzzer", "administrator"), checks=CHECKS)
+
 
 
 def test_the_description_documents_the_record_operations(app: Flask) -> None:
