@@ -49,7 +49,6 @@ def test_no_input_causes_a_server_error(case: schemathesis.Case) -> None:
     case.call_and_validate(headers=as_user("fuzzer", "administrator"), checks=CHECKS)
 
 
-
 def test_the_description_documents_the_record_operations(app: Flask) -> None:
     spec = app.test_client().get("/api/openapi.json").json
     assert spec["openapi"].startswith("3.")
