@@ -8,6 +8,5 @@ cd "$ROOT"
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -c constraints.txt -e .
 exec .venv/bin/catalogue demo "$@"

@@ -458,13 +458,13 @@ def load_demo(
                 data = schemas[kind].load(raw)
                 owner = generator.rng.choice(owners)
                 service = services[kind]
-                record = service.create(session, owner, data)
-                counts[f"{kind}s"] += 1
                 roll = generator.rng.random()
+                # Registered and published in one step, through the same checks and audit.
+                record = service.create(session, owner, data, publish=roll >= 0.05)
+                counts[f"{kind}s"] += 1
                 if roll < 0.05:
                     counts["drafts"] += 1
                     continue
-                service.publish(session, owner, record.id, record.revision)
                 if roll > 0.99:
                     service.withdraw(
                         session,

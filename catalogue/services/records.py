@@ -139,7 +139,11 @@ class RecordService(Generic[R]):
 
     # -- writing -------------------------------------------------------------------------
 
-    def create(self, session: Session, identity: Identity, data: dict[str, Any]) -> R:
+    def create(
+        self, session: Session, identity: Identity, data: dict[str, Any], publish: bool = False
+    ) -> R:
+        """Register a draft; with ``publish``, register and publish it in one write (imports,
+        the demo): the checks of both steps and both audit events, one revision."""
         if not permissions.can_create(identity):
             raise NotAuthenticated("Log in to register records.")
         record = self.model(kind=self.kind, status="draft", owner_id=identity.user_id)
@@ -150,8 +154,16 @@ class RecordService(Generic[R]):
         with session.no_autoflush:  # a duplicate DOI must surface in _flush, as a 409
             self._apply(session, record, data)
         session.add(record)
+        if not publish:
+            self._flush(session, record)
+            self._audit(session, identity, record, "create", {}, self.editable_fields(record))
+            return record
+        self._check_publishable(record)  # before anything is written: nothing half-saved
+        draft = self.editable_fields(record)
+        self._mark_published(record, previous=[])
         self._flush(session, record)
-        self._audit(session, identity, record, "create", {}, self.editable_fields(record))
+        self._audit(session, identity, record, "create", {}, draft)
+        self._audit(session, identity, record, "publish", draft, self.editable_fields(record))
         return record
 
     def update(
@@ -243,6 +255,16 @@ class RecordService(Generic[R]):
                 )
             )
         )
+        self._mark_published(record, previous)
+        self._flush(session, record)
+        for other in previous:
+            self._reindex_later(session, other)
+        self._audit(session, identity, record, "publish", before, self.editable_fields(record))
+        return record
+
+    @staticmethod
+    def _mark_published(record: Record, previous: Sequence[Record]) -> None:
+        """The record becomes the published, current version of its work."""
         now = utcnow()
         if record.publication_date is None:
             record.publication_date = now.date()
@@ -254,11 +276,6 @@ class RecordService(Generic[R]):
             other.is_latest = False
             other.updated_at = now
         record.is_latest = True
-        self._flush(session, record)
-        for other in previous:
-            self._reindex_later(session, other)
-        self._audit(session, identity, record, "publish", before, self.editable_fields(record))
-        return record
 
     def new_version(self, session: Session, identity: Identity, record_id: str) -> R:
         source = self._editable(session, identity, record_id, None)
@@ -554,7 +571,13 @@ def _terms(
 ) -> list[Any]:
     if not ids:
         return []
-    found = {term.id: term for term in session.scalars(select(model).where(model.id.in_(ids)))}
+    # Each vocabulary is read once per session (a few dozen terms): a batch of registrations
+    # does not ask the database for the same themes again and again.
+    known: dict[Any, dict[str, Any]] = session.info.setdefault("vocabularies", {})
+    found = known.get(model)
+    if found is None:
+        with session.no_autoflush:
+            found = known[model] = {term.id: term for term in session.scalars(select(model))}
     problems = {
         index: [
             f"Unknown {field[:-1]} {term_id!r}; see /api/vocabularies/{field}."

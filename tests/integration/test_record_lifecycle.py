@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
+from catalogue.domain.errors import InvalidInput
+from catalogue.services.accounts import ensure_user, identity_of
+from catalogue.services.records import datasets
+from schemas.records import DatasetSchema
 from tests.integration.conftest import as_user, minimal_dataset, minimal_publication
 
 
@@ -257,3 +263,26 @@ def test_listing_pages_and_filters_by_resource_type(client: FlaskClient) -> None
     assert not {h["id"] for h in first["hits"]} & {h["id"] for h in second["hits"]}
     software = client.get("/api/datasets?resource_type=Software").json
     assert [hit["title"] for hit in software["hits"]] == ["Code"]
+
+
+def test_register_and_publish_in_one_step_keeps_both_checks_and_both_events(
+    app: Flask, client: FlaskClient
+) -> None:
+    """What imports and the demo use: one write, the same rules as two requests."""
+    state = app.extensions["catalogue"]
+    schema = DatasetSchema()
+    with state.db.unit_of_work() as session:
+        owner = identity_of(session, ensure_user(session, "test|anna", "anna", ["researcher"]))
+        record = datasets.create(session, owner, schema.load(minimal_dataset()), publish=True)
+        record_id = record.id
+    shown = client.get(f"/api/datasets/{record_id}").json  # anonymous: it is public
+    assert (shown["status"], shown["revision"]) == ("published", 1)
+    history = client.get(f"/api/datasets/{record_id}/history", headers=as_user("anna")).json
+    assert [event["action"] for event in history] == ["create", "publish"]
+
+    incomplete = schema.load(minimal_dataset(creators=[]))
+    with pytest.raises(InvalidInput) as refused, state.db.unit_of_work() as session:
+        datasets.create(session, owner, incomplete, publish=True)
+    assert "creators" in refused.value.errors["json"]  # the field is named; nothing saved
+    listed = client.get("/api/datasets?size=100").json
+    assert [hit["id"] for hit in listed["hits"]] == [record_id]
