@@ -11,8 +11,8 @@ How it is fast: SQLite holds the documents and the full text (FTS5, sharing each
 rowid); filters, permissions and facet counts run on Roaring bitmaps of the terms
 (:mod:`search.postings`), kept in step with SQLite by a generation number; sorted listings
 walk an order of all documents read once per generation.  Writes go through one connection,
-searches read through a connection per thread: with SQLite's write-ahead log a search never
-holds up a write, nor a write a search.
+searches read through pooled connections of their own: with SQLite's write-ahead log a
+search never holds up a write, nor a write a search.
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ import html
 import itertools
 import json
 import logging
+import queue
 import re
 import sqlite3
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -78,6 +80,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(
     tokenize = 'unicode61 remove_diacritics 2'
 );
 """
+IDLE_READERS = 8  # reading connections kept open between searches
 OLD_TABLES = ("aliases", "generation", "documents", "facet_values", "texts")
 ORDERS = {
     "newest": "publication_date IS NULL, publication_date DESC, id",
@@ -129,8 +132,7 @@ class EmbeddedBackend:
         self._open_lock = threading.Lock()
         self._write_lock = threading.Lock()  # one writer at a time (SQLite's rule too)
         self._writer_db: sqlite3.Connection | None = None
-        self._readers = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._postings_lock = threading.Lock()
         self._postings: Postings | None = None
         self._orders: dict[str, tuple[int, list[int]]] = {}  # sort -> (generation, docs)
@@ -146,7 +148,6 @@ class EmbeddedBackend:
                         self._folder.mkdir(parents=True, exist_ok=True)
                     db = self._connect()
                     self._prepare(db)
-                    self._connections.append(db)
                     self._writer_db = db
         return self._writer_db
 
@@ -175,16 +176,22 @@ class EmbeddedBackend:
         db.executescript(SCHEMA)
         db.execute(f"PRAGMA user_version = {LAYOUT}")
 
-    def _reader(self) -> sqlite3.Connection:
-        """This thread's connection for reading: readers never wait for the writer."""
-        db: sqlite3.Connection | None = getattr(self._readers, "db", None)
-        if db is None:
-            _ = self._db  # the tables exist before anyone reads them
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reading, from a pool: readers never wait for the writer, and a
+        server that starts a thread per request does not open a connection per thread."""
+        _ = self._db  # the tables exist before anyone reads them
+        try:
+            db = self._idle.get_nowait()
+        except queue.Empty:
             db = self._connect()
-            self._readers.db = db
-            with self._open_lock:
-                self._connections.append(db)
-        return db
+        try:
+            yield db
+        finally:
+            if self._idle.qsize() < IDLE_READERS:
+                self._idle.put(db)
+            else:
+                db.close()
 
     def ping(self) -> tuple[bool, str]:
         """Whether the index file answers, and how many documents it holds."""
@@ -200,7 +207,8 @@ class EmbeddedBackend:
         return f"{self.alias}-v1-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
 
     def current_index(self) -> str | None:
-        return self._current_index(self._reader())
+        with self._reading() as db:
+            return self._current_index(db)
 
     def _current_index(self, db: sqlite3.Connection) -> str | None:
         found = db.execute("SELECT index_name FROM aliases WHERE alias = ?", (self.alias,))
@@ -219,7 +227,8 @@ class EmbeddedBackend:
         return current
 
     def owned_indices(self) -> list[str]:
-        rows = self._reader().execute("SELECT DISTINCT index_name FROM documents").fetchall()
+        with self._reading() as db:
+            rows = db.execute("SELECT DISTINCT index_name FROM documents").fetchall()
         names = {str(row[0]) for row in rows}
         current = self.current_index()
         return sorted(names | ({current} if current else set()))
@@ -347,15 +356,12 @@ class EmbeddedBackend:
         name = index or self.current_index()
         after = ""
         while True:  # in pages: a long listing holds no read transaction open
-            rows = (
-                self._reader()
-                .execute(
+            with self._reading() as db:
+                rows = db.execute(
                     "SELECT id, version FROM documents WHERE index_name = ? AND deleted = 0 "
                     "AND id > ? ORDER BY id LIMIT ?",
                     (name, after, page),
-                )
-                .fetchall()
-            )
+                ).fetchall()
             if not rows:
                 return
             for row in rows:
@@ -364,13 +370,10 @@ class EmbeddedBackend:
 
     def count(self) -> int:
         index = self.ensure_index()
-        row = (
-            self._reader()
-            .execute(
+        with self._reading() as db:
+            row = db.execute(
                 "SELECT count(*) FROM documents WHERE index_name = ? AND deleted = 0", (index,)
-            )
-            .fetchone()
-        )
+            ).fetchone()
         return int(row[0])
 
     def _current_postings(self) -> Postings:
@@ -379,8 +382,7 @@ class EmbeddedBackend:
         Called with ``_postings_lock`` held.  The generation and the rows changed since the
         last one are read in one read transaction, so they agree.
         """
-        db = self._reader()
-        with _Transaction(db):
+        with self._reading() as db, _Transaction(db):
             index = self._current_index(db) or ""
             generation = int(db.execute("SELECT value FROM generation").fetchone()[0])
             postings = self._postings
@@ -407,12 +409,13 @@ class EmbeddedBackend:
         known = self._orders.get(sort)
         if known is not None and known[0] == postings.generation:
             return known[1]
-        rows = self._reader().execute(
-            f"SELECT doc FROM documents WHERE index_name = ? AND deleted = 0 "
-            f"ORDER BY {ORDERS[sort]}",
-            (postings.index,),
-        )
-        docs = [row[0] for row in rows]
+        with self._reading() as db:
+            rows = db.execute(
+                f"SELECT doc FROM documents WHERE index_name = ? AND deleted = 0 "
+                f"ORDER BY {ORDERS[sort]}",
+                (postings.index,),
+            )
+            docs = [row[0] for row in rows]
         self._orders[sort] = (postings.generation, docs)
         return docs
 
@@ -421,10 +424,9 @@ class EmbeddedBackend:
         weights), which costs FTS5 several times more than the matches alone."""
         weights = ", ".join(str(w) for w in WEIGHTS)
         order = f" ORDER BY bm25(texts, {weights})" if ranked else ""
-        rows = self._reader().execute(
-            f"SELECT rowid FROM texts WHERE texts MATCH ?{order}", (query,)
-        )
-        return [row[0] for row in rows]
+        with self._reading() as db:
+            rows = db.execute(f"SELECT rowid FROM texts WHERE texts MATCH ?{order}", (query,))
+            return [row[0] for row in rows]
 
     def search(self, request: SearchRequest) -> SearchResult:
         self.ensure_index()
@@ -464,23 +466,23 @@ class EmbeddedBackend:
     def _hits(self, docs: list[int], text_query: str | None) -> list[Hit]:
         if not docs:
             return []
-        db = self._reader()
         marks = ",".join("?" * len(docs))
-        rows = {
-            doc: (id, kind, record)
-            for doc, id, kind, record in db.execute(
-                f"SELECT doc, id, kind, record FROM documents WHERE doc IN ({marks})", docs
-            )
-        }
         marked: dict[int, tuple[str | None, str | None]] = {}
-        if text_query:
-            for doc, title, description in db.execute(
-                f"SELECT rowid, highlight(texts, 0, '{_MARK_OPEN}', '{_MARK_CLOSE}'), "
-                f"snippet(texts, 3, '{_MARK_OPEN}', '{_MARK_CLOSE}', '…', 30) FROM texts "
-                f"WHERE texts MATCH ? AND rowid IN ({marks})",
-                [text_query, *docs],
-            ):
-                marked[doc] = (title, description)
+        with self._reading() as db:
+            rows = {
+                doc: (id, kind, record)
+                for doc, id, kind, record in db.execute(
+                    f"SELECT doc, id, kind, record FROM documents WHERE doc IN ({marks})", docs
+                )
+            }
+            if text_query:
+                for doc, title, description in db.execute(
+                    f"SELECT rowid, highlight(texts, 0, '{_MARK_OPEN}', '{_MARK_CLOSE}'), "
+                    f"snippet(texts, 3, '{_MARK_OPEN}', '{_MARK_CLOSE}', '…', 30) FROM texts "
+                    f"WHERE texts MATCH ? AND rowid IN ({marks})",
+                    [text_query, *docs],
+                ):
+                    marked[doc] = (title, description)
         hits = []
         for doc in docs:
             if doc not in rows:  # deleted since the bitmaps were read
@@ -510,8 +512,11 @@ class EmbeddedBackend:
         return pick_suggestions(prefix, [candidate(hit.record) for hit in result.hits], size)
 
     def close(self) -> None:
-        for db in self._connections:
-            db.close()
+        while not self._idle.empty():
+            self._idle.get_nowait().close()
+        if self._writer_db is not None:
+            self._writer_db.close()
+            self._writer_db = None
 
 
 class _Transaction:

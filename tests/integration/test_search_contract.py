@@ -17,7 +17,7 @@ import pytest
 
 from search import SearchEngine
 from search.elastic import ElasticBackend
-from search.embedded import EmbeddedBackend
+from search.embedded import EmbeddedBackend, _Transaction
 from search.query import (
     FACETS,
     DeleteAction,
@@ -509,3 +509,17 @@ def test_drafts_of_the_owner_are_counted_in_facets(shaped: SearchBackend) -> Non
     assert {hit.id for hit in result.hits} == {d["id"] for d in mine}
     kinds = Counter(d["kind"] for d in mine)
     assert dict(as_pairs(result.facets["kind"])) == dict(kinds)
+
+
+def test_embedded_writes_go_on_while_a_search_is_reading(tmp_path: Path) -> None:
+    """A search in the middle of reading (its read transaction open) does not hold up a write,
+    and does not see it until its next read: SQLite's write-ahead log, one writer connection,
+    searches on connections of their own."""
+    backend = EmbeddedBackend(tmp_path / "search.sqlite")
+    backend.write([IndexAction(d["id"], 1, d) for d in CORPUS])
+    new = doc("a0001-00011", "Tinnitus cohort")
+    with backend._reading() as reading, _Transaction(reading):
+        before = reading.execute("SELECT count(*) FROM documents").fetchone()[0]
+        assert backend.write([IndexAction(new["id"], 1, new)]).written == 1
+        assert reading.execute("SELECT count(*) FROM documents").fetchone()[0] == before
+    assert ids(backend, text="tinnitus") == ["a0001-00011"]

@@ -1,7 +1,7 @@
 """The app's CPU time per request for the README's first requests, on whatever catalogue the
 settings point at (by default the embedded demo in ./var): what a newcomer's requests cost.
 
-    catalogue demo --no-serve && python -m bench.requests --repeat 20
+    catalogue demo --no-serve && python -m bench.first_requests --repeat 20
 """
 
 from __future__ import annotations
