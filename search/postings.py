@@ -70,7 +70,8 @@ class Postings:
                 del bitmaps[key]
 
     def _add(self, doc: int, terms: Iterable[Term]) -> None:
-        shared = tuple(self._shared.setdefault(term, term) for term in terms)
+        # Once each: a record naming the same creator twice carries the term once.
+        shared = tuple(self._shared.setdefault(term, term) for term in dict.fromkeys(terms))
         self._terms_of[doc] = shared
         self.alive.add(doc)
         for group, key in shared:

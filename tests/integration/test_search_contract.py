@@ -523,3 +523,17 @@ def test_embedded_writes_go_on_while_a_search_is_reading(tmp_path: Path) -> None
         assert backend.write([IndexAction(new["id"], 1, new)]).written == 1
         assert reading.execute("SELECT count(*) FROM documents").fetchone()[0] == before
     assert ids(backend, text="tinnitus") == ["a0001-00011"]
+
+
+def test_a_record_naming_the_same_creator_twice_is_counted_once_and_can_change(
+    backend: SearchBackend,
+) -> None:
+    twice = doc("a0001-00012", "Twin registry", creators=("Smit, Lotte", "Smit, Lotte"))
+    backend.write([IndexAction(twice["id"], 1, twice)], refresh=True)
+    lotte = backend.search(SearchRequest(filters={"creator": ("Smit, Lotte",)}))
+    assert lotte.total == 1
+    assert {v.key: v.count for v in lotte.facets["creator"]}["Smit, Lotte"] == 1
+    once = doc("a0001-00012", "Twin registry", creators=("Smit, Lotte",))
+    backend.write([IndexAction(once["id"], 2, once)], refresh=True)
+    backend.write([DeleteAction(once["id"], 3)], refresh=True)
+    assert backend.search(SearchRequest(filters={"creator": ("Smit, Lotte",)})).total == 0
