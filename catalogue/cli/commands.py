@@ -222,9 +222,11 @@ def _load_demo(
             seed,
             progress=lambda n: progress.advance(task, n),
         )
-        # New versions change two records: count the changes waiting, not the records.
-        task = progress.add_task("Indexing for search", total=state.indexer.status().backlog)
-        state.indexer.drain_with_progress(lambda n: progress.advance(task, n))
+        # Each transaction was indexed as it committed; whatever is left (none, unless the
+        # index was unavailable) is indexed now.  Changes are counted, not records.
+        if waiting := state.indexer.status().backlog:
+            task = progress.add_task("Indexing for search", total=waiting)
+            state.indexer.drain_with_progress(lambda n: progress.advance(task, n))
     table = Table(title="Demo catalogue")
     table.add_column("what")
     table.add_column("count", justify="right")
