@@ -119,21 +119,22 @@ def _sql_filters(query: ReportQuery, kind: str) -> list[Any]:
         conditions.append(Publication.peer_reviewed.is_(True))
     if query.types:
         conditions.append(Record.resource_type_id.in_(query.types))
+    # Aliases: grouped by theme (or department) the outer query joins the same table, and the
+    # filter must ask its own copy, not correlate to the grouping's row.
     if query.themes:
+        themed = record_themes.alias("filter_themes")
         conditions.append(
             exists().where(
-                and_(
-                    record_themes.c.record_id == Record.id,
-                    record_themes.c.theme_id.in_(query.themes),
-                )
+                and_(themed.c.record_id == Record.id, themed.c.theme_id.in_(query.themes))
             )
         )
     if query.departments:
+        placed = record_departments.alias("filter_departments")
         conditions.append(
             exists().where(
                 and_(
-                    record_departments.c.record_id == Record.id,
-                    record_departments.c.department_id.in_(query.departments),
+                    placed.c.record_id == Record.id,
+                    placed.c.department_id.in_(query.departments),
                 )
             )
         )

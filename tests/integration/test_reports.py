@@ -110,6 +110,9 @@ def test_grouped_filtered_and_as_csv(catalogue: FlaskClient) -> None:
         ReportQuery(scope="articles", group_by="theme"),
         ReportQuery(themes=("genetics",), group_by="type", scope="all"),
         ReportQuery(year_from=2021, group_by="department"),
+        # Grouped and filtered on the same dimension (a 500 before: issue 13, item 1).
+        ReportQuery(scope="all", group_by="theme", themes=("genetics", "neuroscience")),
+        ReportQuery(scope="all", group_by="department", departments=("neurology",)),
     ],
 )
 def test_elasticsearch_and_sql_give_identical_figures(
@@ -182,6 +185,7 @@ def test_fair_report_figures(datasets: FlaskClient) -> None:
         ReportQuery(scope="all", group_by="theme"),
         ReportQuery(scope="all", themes=("genetics",), year_from=2023),
         ReportQuery(scope="all", group_by="department"),
+        ReportQuery(scope="all", group_by="theme", themes=("genetics",)),
     ],
 )
 def test_fair_figures_are_identical_from_elasticsearch_and_sql(
