@@ -129,9 +129,21 @@ class Snapshot(MethodView):
             return found
 
 
+# A cell starting with one of these is a formula to a spreadsheet (OWASP's CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, made inert with a leading apostrophe (as
+    OWASP advises): a title such as =HYPERLINK(...) reaches library staff as text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv(rows: Any, filename: str) -> Response:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    csv.writer(buffer).writerows([safe_cell(cell) for cell in row] for row in rows)
     return Response(
         buffer.getvalue(),
         mimetype="text/csv",

@@ -89,3 +89,25 @@ def test_taverne_embargoes_unknown_and_fair(client: FlaskClient) -> None:
     assert rows[0][:3] == ["id", "kind", "title"] and len(rows) == 3
     assert client.get("/api/worklists/nonsense").status_code == 404
     assert client.get("/api/worklists/embargoes?days=-1").status_code == 422
+
+
+def test_csv_cells_never_run_as_spreadsheet_formulas(client: FlaskClient) -> None:
+    """Anyone may download the worklists; library staff open them in Excel (issue 13, item 8)."""
+    evil = '=HYPERLINK("http://evil.example/","x")'
+    publish(
+        client,
+        "publications",
+        minimal_publication(
+            title=evil,
+            doi="10.1234/w.9",
+            publisher_free_to_read=False,
+            short_work=True,
+            publicly_funded=True,
+        ),
+    )
+    as_csv = client.get("/api/worklists/taverne?format=csv")
+    rows = list(csv.reader(io.StringIO(as_csv.get_data(as_text=True))))
+    [row] = rows[1:]
+    assert row[rows[0].index("title")] == "'" + evil
+    # The JSON answer keeps the title as it was registered.
+    assert client.get("/api/worklists/taverne").json["items"][0]["title"] == evil
