@@ -64,11 +64,13 @@ def etag_headers(record: Record) -> dict[str, str]:
     return {"ETag": f'"{record.revision}"'}
 
 
-def require_if_match() -> int | None:
-    """The revision the caller last read, from ``If-Match``; None for ``If-Match: *``.
+def require_if_match() -> int:
+    """The revision the caller last read, from ``If-Match``.
 
-    Changes without If-Match are refused (428): a client that does not say which revision
-    it edited could silently overwrite someone else's change.
+    Changes without If-Match, or with ``*``, are refused (428): a client that does not say
+    which revision it edited could silently overwrite someone else's change.  A weak tag
+    (``W/"3"``, as compressing proxies rewrite ETags) names the same revision: the number
+    identifies the row's version exactly.
     """
     raw = request.headers.get("If-Match")
     if raw is None:
@@ -77,7 +79,10 @@ def require_if_match() -> int | None:
         )
     raw = raw.strip()
     if raw == "*":
-        return None
+        # "Whatever it is now" is exactly the lost update the lock is there to prevent.
+        raise PreconditionRequired(
+            'If-Match: * is not accepted: send the ETag of the revision you edited, such as "3".'
+        )
     match = _ETAG.match(raw)
     if match is None:
         raise PreconditionFailed(f'If-Match must be an ETag such as "3", not {raw!r}.')

@@ -183,6 +183,25 @@ def test_malformed_if_match_is_refused(client: FlaskClient) -> None:
     assert "If-Match" in response.json["message"] and response.json["errors"] == {}
 
 
+def test_if_match_star_is_refused_and_a_weak_tag_names_the_revision(client: FlaskClient) -> None:
+    """`*` would mean "whatever it is now": the lost update the lock prevents (issue 13, 6)."""
+    created = client.post("/api/datasets", json=minimal_dataset(), headers=as_user("anna")).json
+    url = f"/api/datasets/{created['id']}"
+    star = client.put(
+        url, json=minimal_dataset(title="x"), headers={**as_user("anna"), "If-Match": "*"}
+    )
+    assert star.status_code == 428 and "revision you edited" in star.json["message"]
+    assert client.get(url, headers=as_user("anna")).json["title"] != "x"  # nothing saved
+    weak = client.put(
+        url, json=minimal_dataset(title="y"), headers={**as_user("anna"), "If-Match": 'W/"1"'}
+    )
+    assert weak.status_code == 200 and weak.json["revision"] == 2
+    stale = client.put(
+        url, json=minimal_dataset(title="z"), headers={**as_user("anna"), "If-Match": 'W/"1"'}
+    )
+    assert stale.status_code == 412
+
+
 def test_unknown_routes_and_methods_answer_in_the_error_format(client: FlaskClient) -> None:
     missing = client.get("/api/nothing-here")
     assert missing.status_code == 404
