@@ -30,9 +30,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import data
-from bench.search import percentile, processes, settings_from_env
+from bench.search import percentile, prepared_state, processes, settings_from_env
 from catalogue.adapters.indexing import Indexer
-from catalogue.app import CatalogueState, create_app
 from search.embedded import EmbeddedBackend
 from search.query import SearchBackend, SearchRequest, Visibility
 
@@ -141,14 +140,7 @@ def node_peak_rss_mb() -> float | None:
 
 def run(sizes: list[int], repeat: int, out: Path) -> dict[str, Any]:
     settings = settings_from_env()
-    app = create_app(settings)
-    state: CatalogueState = app.extensions["catalogue"]
-    from catalogue.adapters import migrate
-    from catalogue.services.vocabularies import sync_vocabularies
-
-    migrate.upgrade(state.db.engine)
-    with state.db.unit_of_work() as session:
-        sync_vocabularies(session)
+    state = prepared_state(settings)
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "repeat": repeat,

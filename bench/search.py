@@ -70,6 +70,18 @@ def settings_from_env(**overrides: Any) -> Settings:
     return Settings(**values).validated()
 
 
+def prepared_state(settings: Settings) -> CatalogueState:
+    """The catalogue's parts on a migrated database with its vocabularies."""
+    from catalogue.adapters import migrate
+    from catalogue.services.vocabularies import sync_vocabularies
+
+    state: CatalogueState = create_app(settings).extensions["catalogue"]
+    migrate.upgrade(state.db.engine)
+    with state.db.unit_of_work() as session:
+        sync_vocabularies(session)
+    return state
+
+
 def child_env(settings: Settings) -> dict[str, str]:
     return {**os.environ, **settings.to_environ()}
 
@@ -417,14 +429,7 @@ def run(
     sizes: list[int], clients: int, seconds: float, writes: int, rounds: int, out: Path
 ) -> dict[str, Any]:
     settings = settings_from_env()
-    app = create_app(settings)
-    state: CatalogueState = app.extensions["catalogue"]
-    from catalogue.adapters import migrate
-    from catalogue.services.vocabularies import sync_vocabularies
-
-    migrate.upgrade(state.db.engine)
-    with state.db.unit_of_work() as session:
-        sync_vocabularies(session)
+    state = prepared_state(settings)
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "query": QUERY,

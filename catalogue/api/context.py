@@ -6,7 +6,6 @@ rendered from the records after their transaction has committed.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +17,6 @@ from catalogue.adapters.db import Database
 from catalogue.domain.errors import PreconditionFailed, PreconditionRequired
 from catalogue.models import Record
 
-log = logging.getLogger(__name__)
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
 
 
