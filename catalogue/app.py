@@ -24,6 +24,7 @@ from catalogue.api.context import close_session
 from catalogue.api.identity import check_csrf, current_identity, require_login_for_changes
 from catalogue.api.jsonio import OrjsonProvider
 from catalogue.api.ratelimit import LocalCounters  # noqa: F401  (registers ``local://``)
+from catalogue.api.routing import ID_SCHEMA, IdConverter
 from catalogue.config import Settings
 from catalogue.domain.errors import ServiceError
 from search import SearchConfig, SearchEngine
@@ -128,7 +129,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(check_csrf)
     app.before_request(require_login_for_changes)
 
+    app.url_map.converters["id"] = IdConverter
     api = Api(app)
+    api.register_converter(IdConverter, lambda _converter: dict(ID_SCHEMA))
     from catalogue.api import (
         access,
         accounts,

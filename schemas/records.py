@@ -233,7 +233,9 @@ class DistributionSchema(StrictSchema):
         validate=validate.Regexp(_MEDIA_TYPE, error="Must be a media type such as text/csv."),
     )
     format = fields.String(allow_none=True, validate=validate.Length(max=64))
-    byte_size = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0))
+    byte_size = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=0, max=2**63 - 1)
+    )
     checksum = fields.String(
         allow_none=True, metadata={"description": "algorithm:hex digest, e.g. sha256:9f86d0..."}
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
+from catalogue.api.routing import Blueprint
 from catalogue.services import access
 from catalogue.services.records import datasets
 from schemas.accounts import (
@@ -50,7 +50,7 @@ class Requests(MethodView):
             return access.list_requests(session, identity, args.get("status"))
 
 
-@blp.route("/access-requests/<int:request_id>")
+@blp.route("/access-requests/<id:request_id>")
 class Request(MethodView):
     @blp.response(200, AccessRequestSchema)
     def get(self, request_id: int) -> Any:
@@ -60,7 +60,7 @@ class Request(MethodView):
             return access.get_request(session, identity, request_id)
 
 
-@blp.route("/access-requests/<int:request_id>/decision")
+@blp.route("/access-requests/<id:request_id>/decision")
 class Decision(MethodView):
     @blp.arguments(AccessDecisionSchema)
     @blp.response(200, AccessRequestSchema)

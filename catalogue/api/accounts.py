@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
+from catalogue.api.routing import Blueprint
 from catalogue.domain.errors import InvalidInput, NotAuthenticated
 from catalogue.models import utcnow
 from catalogue.services import accounts
@@ -81,7 +81,7 @@ class Tokens(MethodView):
         return body, 201
 
 
-@blp.route("/me/tokens/<int:token_id>")
+@blp.route("/me/tokens/<id:token_id>")
 class Token(MethodView):
     @blp.response(204)
     def delete(self, token_id: int) -> Response:
@@ -102,7 +102,7 @@ class Users(MethodView):
             return accounts.list_users(session, identity)
 
 
-@blp.route("/users/<int:user_id>")
+@blp.route("/users/<id:user_id>")
 class UserItem(MethodView):
     @blp.response(200, UserSchema)
     def get(self, user_id: int) -> Any:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from catalogue.adapters.enrichment.jobs import queue_job
 from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
+from catalogue.api.routing import Blueprint
 from catalogue.domain.errors import Forbidden, NotAuthenticated, NotFound
 from catalogue.models import EnrichmentJob, User
 from catalogue.services import permissions
@@ -86,7 +86,7 @@ class Jobs(MethodView):
             )
 
 
-@blp.route("/jobs/<int:job_id>")
+@blp.route("/jobs/<id:job_id>")
 class Job(MethodView):
     @blp.response(200, EnrichmentJobSchema)
     def get(self, job_id: int) -> Any:

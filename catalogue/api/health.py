@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import text
 
 from catalogue.api.context import reader
+from catalogue.api.routing import Blueprint
 
 blp = Blueprint("health", __name__, url_prefix="/api/health", description="Service health.")
 

@@ -8,12 +8,12 @@ from typing import Any
 
 from flask import Response, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from catalogue.adapters.enrichment.jobs import queue_for_record
 from catalogue.api.context import db, etag_headers, reader, require_if_match, transaction
 from catalogue.api.identity import current_identity
+from catalogue.api.routing import Blueprint
 from catalogue.api.search import backend, render
 from catalogue.domain.errors import NotAuthenticated, ServiceError
 from catalogue.models import Dataset, Distribution, Record
@@ -243,7 +243,7 @@ def record_blueprint(
                     session, identity, record, data.get("email"), data.get("orcid")
                 )
 
-    @blp.route("/<record_id>/editors/<int:user_id>", endpoint="Editor")
+    @blp.route("/<record_id>/editors/<id:user_id>", endpoint="Editor")
     class Editor(MethodView):
         @blp.response(204)
         def delete(self, record_id: str, user_id: int) -> Response:

@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from catalogue.api.context import reader
+from catalogue.api.routing import Blueprint
 from catalogue.domain.errors import NotFound
 from catalogue.models import ReportSnapshot
 from catalogue.services.reports import (
@@ -117,7 +117,7 @@ class Snapshots(MethodView):
             return list_snapshots(session)
 
 
-@blp.route("/snapshots/<int:snapshot_id>")
+@blp.route("/snapshots/<id:snapshot_id>")
 class Snapshot(MethodView):
     @blp.response(200, SnapshotSchema)
     def get(self, snapshot_id: int) -> Any:

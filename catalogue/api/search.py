@@ -9,11 +9,11 @@ from typing import Any
 import orjson
 from flask import Response, current_app, jsonify, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from catalogue.api.context import reader
 from catalogue.api.identity import current_identity
+from catalogue.api.routing import Blueprint
 from catalogue.models import AccessRight, Department, ResourceType, Theme
 from catalogue.services.search import search_records, suggest
 from schemas.search import SearchArgsSchema, SearchPageSchema, SuggestArgsSchema, SuggestionsSchema

@@ -6,11 +6,11 @@ import re
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
+from catalogue.api.routing import Blueprint
 from catalogue.domain.errors import InvalidInput, NotFound
 from catalogue.services.vocabularies import EDITABLE, VOCABULARIES, list_terms, save_term
 from schemas.terms import (
