@@ -94,7 +94,7 @@ def _too_deep() -> NoReturn:
     abort(400, messages={"json": [f"The JSON body is nested more than {MAX_JSON_DEPTH} levels."]})
 
 
-class Blueprint(flask_smorest.Blueprint):
+class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]  # untyped library
     """A group of API resources, with the catalogue's request parser."""
 
     ARGUMENTS_PARSER = JsonBodyParser()
