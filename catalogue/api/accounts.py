@@ -65,6 +65,7 @@ class Tokens(MethodView):
 
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, NewTokenSchema)
+    @blp.alt_response(409, description="Too many active tokens; revoke one first")
     def post(self, data: dict[str, Any]) -> Any:
         """Create a token; its secret is in this answer only.  Use it as a Bearer token."""
         identity = _signed_in()

@@ -13,7 +13,7 @@ from marshmallow import Schema
 from catalogue.adapters.enrichment.jobs import queue_for_record
 from catalogue.api.context import db, etag_headers, reader, require_if_match, transaction
 from catalogue.api.identity import current_identity
-from catalogue.api.routing import Blueprint
+from catalogue.api.routing import Blueprint, revision_checked
 from catalogue.api.search import backend, render
 from catalogue.domain.errors import NotAuthenticated, ServiceError
 from catalogue.models import Dataset, Distribution, Record
@@ -143,8 +143,7 @@ def record_blueprint(
 
         @blp.arguments(schema)
         @blp.response(200, schema)
-        @blp.alt_response(412, description="If-Match does not match the current revision")
-        @blp.alt_response(428, description="If-Match is missing")
+        @revision_checked(blp)
         def put(self, data: dict[str, Any], record_id: str) -> Any:
             """Replace the metadata of a record.  Send the revision you read in If-Match."""
             expected = require_if_match()
@@ -154,6 +153,7 @@ def record_blueprint(
                 return shown(record), 200, etag_headers(record)
 
         @blp.response(204)
+        @revision_checked(blp)
         def delete(self, record_id: str) -> Response:
             """Discard a draft that was never published."""
             expected = require_if_match()
@@ -166,6 +166,7 @@ def record_blueprint(
     class Publish(MethodView):
         @blp.response(200, schema)
         @blp.alt_response(422, description="Fields needed to publish are missing")
+        @revision_checked(blp)
         def post(self, record_id: str) -> Any:
             """Publish a draft (checks the fields a published record needs)."""
             expected = require_if_match()
@@ -184,6 +185,9 @@ def record_blueprint(
                 return [shown(r) for r in service.versions(session, identity, record_id)]
 
         @blp.response(201, schema)
+        @blp.alt_response(
+            409, description="A version draft is already open, or was started at the same moment"
+        )
         def post(self, record_id: str) -> Any:
             """Start a new version: a draft copy of this published record, without its DOI."""
             identity = current_identity()
@@ -214,6 +218,8 @@ def record_blueprint(
     class Withdraw(MethodView):
         @blp.arguments(WithdrawSchema)
         @blp.response(200, schema)
+        @blp.alt_response(409, description="Only published records can be withdrawn")
+        @revision_checked(blp)
         def post(self, data: dict[str, Any], record_id: str) -> Any:
             """Withdraw a published record; its metadata stays as a tombstone with the reason."""
             expected = require_if_match()
@@ -313,7 +319,7 @@ class Check(MethodView):
 class OpenAccessOverride(MethodView):
     @publications_blp.arguments(OpenAccessOverrideSchema)
     @publications_blp.response(200, PublicationSchema)
-    @publications_blp.alt_response(412, description="If-Match does not match the current revision")
+    @revision_checked(publications_blp)
     def put(self, data: dict[str, Any], record_id: str) -> Any:
         """Correct the computed Open Access status, with evidence and a note (librarians).
 
@@ -326,6 +332,7 @@ class OpenAccessOverride(MethodView):
             return _Shown(record, "publications"), 200, etag_headers(record)
 
     @publications_blp.response(200, PublicationSchema)
+    @revision_checked(publications_blp)
     def delete(self, record_id: str) -> Any:
         """Remove the correction: the computed status applies again (librarians)."""
         expected = require_if_match()

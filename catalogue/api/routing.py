@@ -8,7 +8,8 @@ numeric id outside the database's range matches no route (404) instead of overfl
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import flask_smorest
 import orjson
@@ -21,6 +22,7 @@ from werkzeug.routing import IntegerConverter, Map
 # for growth and keeps every recursive walk over a body far below Python's recursion limit.
 MAX_JSON_DEPTH = 32
 LARGEST_ID = 2**63 - 1  # BIGINT and SQLite INTEGER
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class IdConverter(IntegerConverter):
@@ -98,3 +100,30 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]  # untyped libra
     """A group of API resources, with the catalogue's request parser."""
 
     ARGUMENTS_PARSER = JsonBodyParser()
+
+
+IF_MATCH_HEADER = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": (
+        'The ETag of the revision you edited, such as "3" (the ETag header of your last read; '
+        'a weak W/"3" names the same revision). `*` is refused.'
+    ),
+}
+
+
+def revision_checked(blp: Blueprint) -> Callable[[F], F]:
+    """Documents an operation that changes a record only if ``If-Match`` names its current
+    revision (checked by :func:`catalogue.api.context.require_if_match`)."""
+
+    def decorate(func: F) -> F:
+        func = blp.alt_response(428, description="If-Match is missing, or is *")(func)
+        func = blp.alt_response(
+            412, description="If-Match is not the current revision: read the record again"
+        )(func)
+        documented: F = blp.doc(parameters=[IF_MATCH_HEADER])(func)
+        return documented
+
+    return decorate

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -73,6 +74,8 @@ class Record(Base):
     __table_args__ = (
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),
         CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
+        # Two requests for a new version at the same moment must not both make "version 2".
+        Index("uq_records_concept_version", "concept_id", "version_number", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_record_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from catalogue.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
@@ -145,10 +145,23 @@ def decide(
     access_request = get_request(session, identity, request_id)
     if access_request.status != "pending":
         raise Conflict(f"This request was already {access_request.status}.")
-    access_request.status = "approved" if decision == "approve" else "denied"
-    access_request.decided_at = utcnow()
-    access_request.decided_by_id = identity.user_id
-    access_request.decision_note = (note or "").strip() or None
+    # Decided once, whoever else decides at the same moment: the update only applies while
+    # the request is still pending, and the database serialises two updates of one row.
+    status = "approved" if decision == "approve" else "denied"
+    decided = session.execute(
+        update(AccessRequest)
+        .where(AccessRequest.id == request_id, AccessRequest.status == "pending")
+        .values(
+            status=status,
+            decided_at=utcnow(),
+            decided_by_id=identity.user_id,
+            decision_note=(note or "").strip() or None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if decided.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("This request was decided by someone else at the same moment.")
+    session.refresh(access_request)
     dataset = session.get(Record, access_request.record_id)
     assert dataset is not None  # the request is deleted with its dataset
     record_event(

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from catalogue.domain.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from catalogue.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from catalogue.domain.terms import ROLES, SCOPES
 from catalogue.models import (
     AccessRequest,
@@ -32,6 +32,8 @@ from catalogue.services.permissions import Identity, can_administer
 from schemas.identifiers import normalise_orcid
 
 TOKEN_PREFIX = "cat_"
+# Tokens a person may hold at once (unrevoked, unexpired): more is a leak waiting to happen.
+MAX_ACTIVE_TOKENS = 25
 # Writing last-used on every request would turn each read into a write; once a minute is enough.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -176,6 +178,23 @@ def issue_token(
         raise InvalidInput({"scopes": ["Only administrators can have the admin scope."]})
     if expires_at <= utcnow():
         raise InvalidInput({"expires_at": ["Must be in the future."]})
+    # Counted with the user's row locked (a no-op update: a row lock on PostgreSQL, the write
+    # lock on SQLite), so tokens made at the same moment cannot together pass the limit.
+    session.execute(update(User).where(User.id == identity.user_id).values(id=User.id))
+    active = session.scalar(
+        select(func.count())
+        .select_from(ApiToken)
+        .where(
+            ApiToken.user_id == identity.user_id,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > utcnow(),
+        )
+    )
+    if (active or 0) >= MAX_ACTIVE_TOKENS:
+        raise Conflict(
+            f"You have {MAX_ACTIVE_TOKENS} active tokens, the most one person may hold; "
+            "revoke one you no longer use first."
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=identity.user_id,

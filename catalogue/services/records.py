@@ -408,6 +408,12 @@ class RecordService(Generic[R]):
                 raise Conflict(
                     "This DOI is already registered.", {"json": {"doi": ["Already registered."]}}
                 ) from exc
+            if "version_number" in str(exc.orig):
+                # Another request made this version at the same moment (the unique index).
+                raise Conflict(
+                    "Another new version of this work was started at the same moment; "
+                    "read the work's versions again."
+                ) from exc
             raise
 
     def _check_publishable(self, record: Record) -> None:

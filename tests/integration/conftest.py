@@ -76,6 +76,30 @@ def app(pg_url: str, es_url: str, index_prefix: str) -> Iterator[Flask]:
     state.db.dispose()
 
 
+@pytest.fixture()
+def sqlite_app(tmp_path: Any) -> Iterator[Flask]:
+    """The embedded set-up a newcomer meets: SQLite and the embedded search index, fresh for
+    the test (for behaviour where SQLite differs from PostgreSQL: locking above all)."""
+    application = create_app(make_settings(f"sqlite:///{tmp_path / 'catalogue.sqlite'}"))
+    state = application.extensions["catalogue"]
+    migrate.upgrade(state.db.engine)
+    with state.db.unit_of_work() as session:
+        sync_vocabularies(session)
+    _CURRENT_APP.append(application)
+    yield application
+    _CURRENT_APP.remove(application)
+    state.db.dispose()
+    state.backend.close()
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def either_app(request: pytest.FixtureRequest) -> Flask:
+    """The test runs once on PostgreSQL (with Elasticsearch), once on the embedded set-up."""
+    name = "app" if request.param == "postgresql" else "sqlite_app"
+    application: Flask = request.getfixturevalue(name)
+    return application
+
+
 @pytest.fixture(autouse=True)
 def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
