@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import swagger_ui_bundle
 from authlib.integrations.flask_client import OAuth
 from elasticsearch import TransportError
-from flask import Flask, Response, jsonify, send_from_directory
+from flask import Flask, Response, jsonify
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api
@@ -25,6 +24,7 @@ from catalogue.api.identity import check_csrf, current_identity, require_login_f
 from catalogue.api.jsonio import OrjsonProvider
 from catalogue.api.ratelimit import LocalCounters  # noqa: F401  (registers ``local://``)
 from catalogue.api.routing import ID_SCHEMA, IdConverter
+from catalogue.api.security_headers import add_security_headers
 from catalogue.config import Settings
 from catalogue.domain.errors import ServiceError
 from search import SearchConfig, SearchEngine
@@ -57,10 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         API_VERSION="1",
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api",
-        OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="/docs",
-        # Swagger UI's files come from a PyPI package, so the docs work with no internet.
-        OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
+        OPENAPI_JSON_PATH="openapi.json",  # the docs page is catalogue.api.docs
         API_SPEC_OPTIONS={
             "info": {
                 "description": (
@@ -122,8 +119,9 @@ def create_app(settings: Settings | None = None) -> Flask:
                 "timeout": 10,
             },
         )
-    # Registered before the rate limiter, so it runs after the limiter has added its headers.
+    # Registered before the rate limiter, so they run after the limiter has added its headers.
     app.after_request(_retry_after_only_when_refused)
+    add_security_headers(app, https_only=settings.is_production)
     _limit_anonymous_use(app, settings)
     # Order matters: the rate limit first, then CSRF, then "log in to change anything".
     app.before_request(check_csrf)
@@ -136,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         access,
         accounts,
         auth,
+        docs,
         enrichment,
         health,
         records,
@@ -155,12 +154,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(accounts.blp)
     api.register_blueprint(health.blp)
     app.register_blueprint(auth.blp)
+    app.register_blueprint(docs.blp)
     _register_error_handlers(app)
     app.teardown_appcontext(close_session)
-
-    @app.get("/api/docs/assets/<path:filename>")
-    def swagger_ui_assets(filename: str) -> Response:
-        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
 
     @app.get("/")
     def index() -> Any:
