@@ -8,6 +8,7 @@ checked against the database by the service, which reports it in the same error 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -46,16 +47,29 @@ EARLIEST_YEAR = 1500
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _MEDIA_TYPE = re.compile(r"^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bidirectional embeddings, overrides and isolates: they make text display differently from
+# what it holds ("Trojan Source"). Stripped, not refused: the letters stay, and the Unicode
+# bidirectional algorithm still orders mixed Arabic, Hebrew and Latin text readably.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _VOCAB_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 http_url = validate.URL(schemes={"http", "https"}, require_tld=False)
 
 
+def _visible(text: str) -> bool:
+    """Whether ``text`` shows anything: not only spaces and invisible format characters
+    (zero-width spaces and joiners, the byte-order mark, soft hyphens)."""
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
+
+
+def _not_blank(text: str) -> bool:
+    if not _visible(text):
+        raise ValidationError("Must not be blank (it shows no visible character).")
+    return True
+
+
 def non_blank(max_length: int) -> validate.Validator:
-    return validate.And(
-        validate.Length(min=1, max=max_length),
-        validate.Regexp(r"\S", error="Must not be blank."),
-    )
+    return validate.And(validate.Length(min=1, max=max_length), _not_blank)
 
 
 def _latest_plausible_date() -> date:
@@ -80,11 +94,22 @@ def _control_characters(value: Any) -> Any:
     return None
 
 
+def _without_bidi_controls(value: Any) -> Any:
+    if isinstance(value, str):
+        return _BIDI_CONTROLS.sub("", value)
+    if isinstance(value, Mapping):
+        return {k: _without_bidi_controls(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_bidi_controls(v) for v in value]
+    return value
+
+
 class StrictSchema(Schema):
     """Unknown fields are refused: a typo must not be silently dropped.
 
     Control characters (NUL and the like, but not tab or newline) are refused everywhere:
-    no database stores NUL in text, and no person typed them.
+    no database stores NUL in text, and no person typed them.  Bidirectional override and
+    embedding characters are stripped everywhere (see ``_BIDI_CONTROLS``).
     """
 
     class Meta:
@@ -92,11 +117,11 @@ class StrictSchema(Schema):
         ordered = True
 
     @pre_load(pass_collection=True)
-    def _refuse_control_characters(self, data: Any, **kwargs: Any) -> Any:
+    def _clean_text(self, data: Any, **kwargs: Any) -> Any:
         errors = _control_characters(data)
         if errors is not None:
             raise ValidationError(errors)
-        return data
+        return _without_bidi_controls(data)
 
 
 class SpdxLicence(fields.String):
@@ -130,6 +155,35 @@ class PlausibleDate(fields.Date):
         if isinstance(value, str):
             return value
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+def _years_from_today(years: int) -> date:
+    today = date.today()
+    try:
+        return today.replace(year=today.year + years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + years, day=28)
+
+
+class EmbargoEnd(fields.Date):
+    """The day an embargo ends: at most ``years`` years from today (9999-12-31 is a way of
+    saying "closed for ever", which is what ``restricted`` or ``metadata-only`` say)."""
+
+    def __init__(self, years: int, **kwargs: Any) -> None:
+        description = f"ISO 8601 date, at most {years} years from today"
+        kwargs.setdefault("metadata", {"description": description})
+        super().__init__(**kwargs)
+        self.years = years
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        result: date = super()._deserialize(value, attr, data, **kwargs)
+        latest = _years_from_today(self.years)
+        if result.year < EARLIEST_YEAR or result > latest:
+            raise ValidationError(
+                f"{result.isoformat()} is not a plausible end of an embargo (at most "
+                f"{self.years} years from today, {latest.isoformat()})"
+            )
+        return result
 
 
 class AffiliationSchema(StrictSchema):
@@ -305,7 +359,8 @@ class DepositSchema(StrictSchema):
 
     version = fields.String(required=True, validate=validate.OneOf(DEPOSIT_VERSIONS))
     url = fields.String(required=True, validate=http_url)
-    embargo_until = fields.Date(allow_none=True)
+    # Publishers' embargoes on a repository copy run months, a few years at most.
+    embargo_until = EmbargoEnd(years=10, allow_none=True)
     license = SpdxLicence(
         allow_none=True,
         attribute="license_id",
@@ -459,7 +514,8 @@ class DatasetSchema(RecordSchema):
         metadata={"description": "COAR access right: open, embargoed, restricted, metadata-only"},
     )
     access_right_uri = fields.Method("_access_right_uri", dump_only=True)
-    embargo_until = fields.Date(allow_none=True)
+    # Data may stay closed for decades (cohorts, archives); never for ever: that is restricted.
+    embargo_until = EmbargoEnd(years=100, allow_none=True)
     distributions = fields.List(
         fields.Nested(DistributionSchema),
         load_default=list,

@@ -302,3 +302,67 @@ def test_an_operation_with_a_body_refuses_none(
     assert response.status_code == 400
     assert "JSON body is required" in response.json["errors"]["json"][0]
     assert saved_rows(app) == before
+
+
+# Issue 13, item 10: accepted although implausible.
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "path"),
+    [
+        (
+            "datasets",
+            minimal_dataset(access_right="embargoed", embargo_until="9999-12-31"),
+            ["embargo_until"],
+        ),
+        (
+            "publications",
+            minimal_publication(
+                deposit={
+                    "version": "accepted",
+                    "url": "https://hdl.handle.net/1887/12345",
+                    "embargo_until": "9999-12-31",
+                }
+            ),
+            ["deposit", "embargo_until"],
+        ),
+        (
+            "datasets",
+            minimal_dataset(creators=[{"name": "\u200b\u200c\u200d\ufeff"}]),
+            ["creators", "0", "name"],
+        ),
+        ("datasets", minimal_dataset(keywords=["migraine", "\u200b \u2060"]), ["keywords", "1"]),
+        ("datasets", minimal_dataset(title="\u00ad\u200b"), ["title"]),
+    ],
+)
+def test_implausible_values_name_the_field(
+    app: Flask, client: FlaskClient, kind: str, body: dict[str, Any], path: list[str]
+) -> None:
+    before = saved_rows(app)
+
+    response = client.post(f"/api/{kind}", json=body, headers=as_user("anna"))
+
+    assert response.status_code == 422, response.json
+    node: Any = field_errors(response)
+    for key in path:
+        assert key in node, (path, response.json)
+        node = node[key]
+    assert saved_rows(app) == before
+
+
+def test_a_decades_long_data_embargo_is_accepted(client: FlaskClient) -> None:
+    body = minimal_dataset(access_right="embargoed", embargo_until="2075-01-01")
+    assert client.post("/api/datasets", json=body, headers=as_user("anna")).status_code == 201
+
+
+def test_bidirectional_overrides_are_stripped_and_the_text_kept(client: FlaskClient) -> None:
+    # "Trojan Source": U+202E makes the tail display reversed ("fdp.exe" reads "exe.pdf").
+    hello = "\u0645\u0631\u062d\u0628\u0627"  # Arabic, right to left
+    title = f"Cohort data \u202efdp.exe\u202c and \u2067{hello}\u2069 notes"
+    body = minimal_dataset(title=title, keywords=["\u202dmigraine"])
+
+    created = client.post("/api/datasets", json=body, headers=as_user("anna"))
+
+    assert created.status_code == 201
+    assert created.json["title"] == f"Cohort data fdp.exe and {hello} notes"
+    assert created.json["keywords"] == ["migraine"]
