@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from catalogue.domain.terms import ROLES, SCOPES
 from schemas.identifiers import ORCID
-from schemas.records import StrictSchema, non_blank
+from schemas.records import JsonBoolean, StrictSchema, non_blank
 
 
 class UserSchema(Schema):
@@ -34,7 +34,7 @@ class UserUpdateSchema(StrictSchema):
         fields.String(validate=validate.OneOf(ROLES)),
         metadata={"description": "The roles an administrator grants (provider roles stay)"},
     )
-    active = fields.Boolean(metadata={"description": "false disables the account"})
+    active = JsonBoolean(metadata={"description": "false disables the account"})
 
 
 class TokenCreateSchema(StrictSchema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from catalogue.domain.terms import SOURCES
-from schemas.records import StrictSchema
+from schemas.records import JsonBoolean, StrictSchema
 
 
 class EnrichmentJobCreateSchema(StrictSchema):
@@ -23,7 +23,7 @@ class EnrichmentJobCreateSchema(StrictSchema):
             "for datasets: datacite, doi (the DOI proxy: does the DOI resolve)"
         },
     )
-    refresh = fields.Boolean(
+    refresh = JsonBoolean(
         load_default=False,
         metadata={"description": "Ask the services again even when a fresh answer is kept"},
     )

@@ -124,6 +124,16 @@ class StrictSchema(Schema):
         return _without_bidi_controls(data)
 
 
+class JsonBoolean(fields.Boolean):
+    """``true`` or ``false`` in a JSON body: no 0, 1, "yes" or "on" (what forms and query
+    strings send), which would make ``"refresh": 0`` quietly mean something."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):  # 1 == True in Python: a set lookup would take it
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class SpdxLicence(fields.String):
     """An SPDX licence id; stored and shown as the SPDX list spells it."""
 
@@ -529,8 +539,8 @@ class DatasetSchema(RecordSchema):
     contact_point = fields.Nested(ContactPointSchema, allow_none=True)
     temporal_coverage = fields.Nested(PeriodSchema, allow_none=True)
     spatial_coverage = fields.String(allow_none=True, validate=validate.Length(max=1000))
-    personal_data = fields.Boolean(load_default=False)
-    health_data = fields.Boolean(load_default=False)
+    personal_data = JsonBoolean(load_default=False)
+    health_data = JsonBoolean(load_default=False)
     applicable_legislation = fields.List(
         fields.String(validate=http_url),
         load_default=list,
@@ -563,16 +573,16 @@ class PublicationSchema(RecordSchema):
         metadata={"description": "DataCite resourceTypeGeneral"},
     )
     journal = fields.Nested(JournalSchema, allow_none=True)
-    peer_reviewed = fields.Boolean(allow_none=True)
-    publisher_free_to_read = fields.Boolean(
+    peer_reviewed = JsonBoolean(allow_none=True)
+    publisher_free_to_read = JsonBoolean(
         allow_none=True, metadata={"description": "Free to read on the publisher's site"}
     )
     publisher_license = SpdxLicence(allow_none=True, attribute="publisher_license_id")
     deposit = fields.Nested(DepositSchema, allow_none=True)
-    short_work = fields.Boolean(
+    short_work = JsonBoolean(
         allow_none=True, metadata={"description": "Article, chapter or conference paper"}
     )
-    publicly_funded = fields.Boolean(
+    publicly_funded = JsonBoolean(
         allow_none=True, metadata={"description": "Funded wholly or partly by Dutch public money"}
     )
     open_access = fields.Nested(OpenAccessSchema, dump_only=True, allow_none=True)

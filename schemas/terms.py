@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.records import StrictSchema
+from schemas.records import JsonBoolean, StrictSchema
 
 
 class ThemeSchema(Schema):
@@ -27,7 +27,7 @@ class TermChangeSchema(StrictSchema):
         required=True,
         validate=validate.And(validate.Length(min=1, max=200), validate.Regexp(r"\S")),
     )
-    retired = fields.Boolean(load_default=False)
+    retired = JsonBoolean(load_default=False)
 
 
 class ThemeChangeSchema(TermChangeSchema):

@@ -19,8 +19,11 @@ class InvalidInput(ServiceError):
 
     status = 422
 
-    def __init__(self, fields: dict[str, Any], message: str = "Invalid input.") -> None:
-        super().__init__(message, {"json": fields})
+    def __init__(
+        self, fields: dict[str, Any], message: str = "Invalid input.", location: str = "json"
+    ) -> None:
+        # ``location`` as in schema errors: "json" (the body) or "query" (a query parameter).
+        super().__init__(message, {location: fields})
 
 
 class NotAuthenticated(ServiceError):

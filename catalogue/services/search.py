@@ -28,6 +28,9 @@ _FILTERS = (
 )
 
 
+NOT_A_TOKEN = {"after": ["Not a 'next' token of this search."]}
+
+
 def search_records(
     backend: SearchBackend, identity: Identity, args: dict[str, Any]
 ) -> SearchResult:
@@ -37,7 +40,7 @@ def search_records(
         try:
             after = decode_after(args["after"])
         except ValueError as exc:
-            raise InvalidInput({"after": ["Not a 'next' token of this search."]}) from exc
+            raise InvalidInput(NOT_A_TOKEN, location="query") from exc
     status = args.get("status")
     mine = args.get("owner") == "me"
     if mine and identity.is_anonymous:
@@ -63,7 +66,7 @@ def search_records(
         # A token decoded fine but holds values this sort cannot use (made by hand, or
         # from another sort): the caller's mistake, not the engine's.
         if after is not None and not exc.transient:
-            raise InvalidInput({"after": ["Not a 'next' token of this search."]}) from exc
+            raise InvalidInput(NOT_A_TOKEN, location="query") from exc
         raise
 
 

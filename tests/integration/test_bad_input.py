@@ -366,3 +366,32 @@ def test_bidirectional_overrides_are_stripped_and_the_text_kept(client: FlaskCli
     assert created.status_code == 201
     assert created.json["title"] == f"Cohort data fdp.exe and {hello} notes"
     assert created.json["keywords"] == ["migraine"]
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        ({"kind": "publication", "refresh": 0}, ["refresh"]),
+        ({"kind": "publication", "refresh": "yes"}, ["refresh"]),
+        ({"kind": "publication", "record_ids": ["0"]}, ["record_ids", "0"]),
+    ],
+)
+def test_an_enrichment_job_names_what_it_cannot_use(
+    client: FlaskClient, body: dict[str, Any], path: list[str]
+) -> None:
+    """Issue 13, 11: `"refresh": 0` queued a job for a record "0"."""
+    response = client.post("/api/enrichment/jobs", json=body, headers=as_user("lena", "librarian"))
+
+    assert response.status_code == 422, response.json
+    node: Any = field_errors(response)
+    for key in path:
+        assert key in node, (path, response.json)
+        node = node[key]
+    jobs = client.get("/api/enrichment/jobs", headers=as_user("lena", "librarian")).json
+    assert jobs == []
+
+
+def test_a_boolean_in_a_body_is_true_or_false(client: FlaskClient) -> None:
+    body = minimal_publication(peer_reviewed=1)
+    response = client.post("/api/publications", json=body, headers=as_user("anna"))
+    assert response.status_code == 422 and "peer_reviewed" in field_errors(response)

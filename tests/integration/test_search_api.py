@@ -134,8 +134,8 @@ def test_bad_search_parameters_name_the_parameter(client: FlaskClient) -> None:
     ):
         response = client.get(f"/api/search?{query}")
         assert response.status_code == 422, query
-        errors = response.json["errors"]
-        assert field in errors.get("query", errors.get("json", {})), (query, errors)
+        # Under "query", where the parameter is (issue 13, 11: `after` was under "json").
+        assert field in response.json["errors"]["query"], (query, response.json)
 
 
 def test_suggestions_offer_titles_creators_and_keywords(client: FlaskClient) -> None:

@@ -72,6 +72,19 @@ def queue_job(
         raise InvalidInput(
             {"sources": [f"For {kind}s choose from: {', '.join(default_sources(kind))}."]}
         )
+    if record_ids:
+        found = set(
+            session.scalars(
+                select(Record.id).where(Record.id.in_(set(record_ids)), Record.kind == kind)
+            )
+        )
+        unknown = {
+            position: [f"No {kind} with the id {record_id!r}."]
+            for position, record_id in enumerate(record_ids)
+            if record_id not in found
+        }
+        if unknown:
+            raise InvalidInput({"record_ids": unknown})
     job = EnrichmentJob(
         kind=kind,
         record_ids=sorted(set(record_ids)) if record_ids else None,
