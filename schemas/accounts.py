@@ -95,7 +95,7 @@ class EditorSchema(Schema):
 class AccessRequestCreateSchema(StrictSchema):
     purpose = fields.String(
         required=True,
-        validate=validate.And(non_blank(5000), validate.Length(min=20)),
+        validate=non_blank(5000, min_length=20),
         metadata={"description": "What the data will be used for (at least 20 characters)"},
     )
 

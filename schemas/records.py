@@ -8,7 +8,6 @@ checked against the database by the service, which reports it in the same error 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -56,20 +55,32 @@ _VOCAB_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 http_url = validate.URL(schemes={"http", "https"}, require_tld=False)
 
 
-def _visible(text: str) -> bool:
-    """Whether ``text`` shows anything: not only spaces and invisible format characters
-    (zero-width spaces and joiners, the byte-order mark, soft hyphens)."""
-    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
+class HttpUrl(fields.String):
+    """An http(s) URL, documented as one (``format: uri``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"] = {"format": "uri", "pattern": "^https?://", **kwargs["metadata"]}
+        super().__init__(validate=[http_url, validate.Length(max=2000)], **kwargs)
 
 
-def _not_blank(text: str) -> bool:
-    if not _visible(text):
-        raise ValidationError("Must not be blank (it shows no visible character).")
-    return True
+# Spaces and the characters that show nothing: soft hyphen, zero-width spaces and joiners,
+# direction marks, word joiners, the byte-order mark, Hangul fillers. A value made only of
+# these is blank. One pattern for Python and for JSON Schema (so the OpenAPI description
+# states it): anchored, since marshmallow matches from the start and JSON Schema searches.
+_INVISIBLE = (
+    r"\s\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    r"\u3164\ufeff\uffa0"
+)
+VISIBLE_TEXT = f"^[{_INVISIBLE}]*[^{_INVISIBLE}]"
 
 
-def non_blank(max_length: int) -> validate.Validator:
-    return validate.And(validate.Length(min=1, max=max_length), _not_blank)
+def non_blank(max_length: int, min_length: int = 1) -> list[validate.Validator]:
+    """Text of ``min_length`` to ``max_length`` characters with something visible in it."""
+    return [
+        validate.Length(min=min_length, max=max_length),
+        validate.Regexp(VISIBLE_TEXT, error="Must not be blank (it shows no visible character)."),
+    ]
 
 
 def _latest_plausible_date() -> date:
@@ -290,8 +301,8 @@ class DateSchema(StrictSchema):
 
 class DistributionSchema(StrictSchema):
     title = fields.String(allow_none=True, validate=validate.Length(max=500))
-    access_url = fields.String(required=True, validate=http_url)
-    download_url = fields.String(allow_none=True, validate=http_url)
+    access_url = HttpUrl(required=True)
+    download_url = HttpUrl(allow_none=True)
     media_type = fields.String(
         allow_none=True,
         validate=validate.Regexp(_MEDIA_TYPE, error="Must be a media type such as text/csv."),
@@ -368,7 +379,7 @@ class DepositSchema(StrictSchema):
     """A copy of the publication in a repository (green route)."""
 
     version = fields.String(required=True, validate=validate.OneOf(DEPOSIT_VERSIONS))
-    url = fields.String(required=True, validate=http_url)
+    url = HttpUrl(required=True)
     # Publishers' embargoes on a repository copy run months, a few years at most.
     embargo_until = EmbargoEnd(years=10, allow_none=True)
     license = SpdxLicence(
@@ -386,9 +397,8 @@ class OpenAccessOverrideSchema(StrictSchema):
     category = fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf(OA_CATEGORIES)
     )
-    evidence = fields.String(
+    evidence = HttpUrl(
         required=True,
-        validate=http_url,
         metadata={"description": "Where the status can be seen (e.g. the free-to-read copy)"},
     )
     note = fields.String(required=True, validate=non_blank(2000))
@@ -542,7 +552,7 @@ class DatasetSchema(RecordSchema):
     personal_data = JsonBoolean(load_default=False)
     health_data = JsonBoolean(load_default=False)
     applicable_legislation = fields.List(
-        fields.String(validate=http_url),
+        HttpUrl(),
         load_default=list,
         validate=validate.Length(max=20),
         metadata={"description": "URIs of legislation (e.g. ELI of the GDPR)"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.records import JsonBoolean, StrictSchema
+from schemas.records import JsonBoolean, StrictSchema, non_blank
 
 
 class ThemeSchema(Schema):
@@ -25,7 +25,7 @@ class DepartmentSchema(Schema):
 class TermChangeSchema(StrictSchema):
     label = fields.String(
         required=True,
-        validate=validate.And(validate.Length(min=1, max=200), validate.Regexp(r"\S")),
+        validate=non_blank(200),
     )
     retired = JsonBoolean(load_default=False)
 

@@ -3,6 +3,7 @@ and searchable, corrected by librarians, recomputed when embargoes end and regis
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -103,25 +104,27 @@ def test_a_librarian_corrects_the_status_and_the_computed_value_stays(client: Fl
 def test_reclassify_as_of_a_later_date_opens_ended_embargoes(
     client: FlaskClient, operator: CliRunner
 ) -> None:
+    ends = date.today() + timedelta(days=730)  # a publisher's two-year embargo
+    later = (ends + timedelta(days=1)).isoformat()
     record = publish(
         client,
         publisher_free_to_read=False,
         deposit={
             "version": "accepted",
             "url": "https://repository.example.org/1",
-            "embargo_until": "2099-01-01",
+            "embargo_until": ends.isoformat(),
         },
     )
     assert record["open_access"]["status"] == "closed" and record["open_access"]["embargoed"]
 
-    result = operator.invoke(main, ["oa", "reclassify", "--as-of", "2099-01-02"])
+    result = operator.invoke(main, ["oa", "reclassify", "--as-of", later])
 
     assert result.exit_code == 0, result.output
     assert "1 changed" in result.output
     shown = client.get(f"/api/publications/{record['id']}").json["open_access"]
-    assert (shown["status"], shown["embargoed"], shown["as_of"]) == ("green", False, "2099-01-02")
+    assert (shown["status"], shown["embargoed"], shown["as_of"]) == ("green", False, later)
     assert client.get("/api/search?open_access=green").json["total"] == 1
-    again = operator.invoke(main, ["oa", "reclassify", "--as-of", "2099-01-02"])
+    again = operator.invoke(main, ["oa", "reclassify", "--as-of", later])
     assert "0 changed" in again.output
 
 
