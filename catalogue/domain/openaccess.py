@@ -39,6 +39,11 @@ STATUSES: tuple[Status, ...] = (
 CATEGORIES: tuple[Category, ...] = ("gold", "hybrid", "green", "closed")
 OPEN_STATUSES = frozenset({"diamond", "gold", "hybrid", "bronze", "green"})
 TAVERNE_MONTHS = 6
+# The versions of a repository copy that count for the Dutch green (UNL definition) and for
+# Plan S: the author's accepted manuscript or the published version. The OAmonitor's own code
+# counts a copy of any version as green, a submitted preprint too; the catalogue follows the
+# written definition (docs/open-access-and-fair.md).
+ACCEPTED_OR_PUBLISHED = frozenset({"accepted", "published"})
 
 
 @dataclass(frozen=True)
@@ -168,11 +173,37 @@ def _dutch(inputs: Inputs, repository: bool, rules: list[str]) -> Category:
     if inputs.publisher_free_to_read and is_open_licence(inputs.publisher_license):
         rules.append("nl-hybrid: open with a licence on the publisher's site")
         return "hybrid"
-    if repository and inputs.deposit_version in {"accepted", "published"}:
+    if repository and inputs.deposit_version in ACCEPTED_OR_PUBLISHED:
         rules.append("nl-green: accepted or published version in a repository")
         return "green"
-    rules.append("nl-closed: none of the above (bronze counts as closed)")
+    rules.extend(_why_not_open_in_the_dutch_monitor(inputs, repository))
     return "closed"
+
+
+def _why_not_open_in_the_dutch_monitor(inputs: Inputs, repository: bool) -> list[str]:
+    """The rules that made a work closed in the Dutch scheme, each one that applies: the
+    librarian needs the reason that decided, not a catch-all."""
+    reasons = []
+    if inputs.publisher_free_to_read:
+        reasons.append(
+            "nl-closed: free to read at the publisher without an open licence "
+            "(bronze counts as closed)"
+        )
+    if repository and inputs.deposit_version not in ACCEPTED_OR_PUBLISHED:
+        reasons.append(
+            f"nl-closed: the repository copy is the {inputs.deposit_version or 'unknown'} "
+            "version; green needs the accepted or published version"
+        )
+    elif inputs.deposit_url and not repository:
+        reasons.append(
+            f"nl-closed: the repository copy is under embargo until {inputs.deposit_embargo_until}"
+        )
+    if not reasons:
+        reasons.append(
+            "nl-closed: not in DOAJ or a national deal, not open at the publisher, "
+            "no repository copy"
+        )
+    return reasons
 
 
 def _plan_s(inputs: Inputs, rules: list[str]) -> bool:
@@ -187,7 +218,7 @@ def _plan_s(inputs: Inputs, rules: list[str]) -> bool:
         return True
     repository = (
         inputs.deposit_url is not None
-        and inputs.deposit_version in {"accepted", "published"}
+        and inputs.deposit_version in ACCEPTED_OR_PUBLISHED
         and is_plan_s_licence(inputs.deposit_license)
         and (
             inputs.deposit_embargo_until is None

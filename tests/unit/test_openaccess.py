@@ -195,3 +195,29 @@ def test_add_months_clamps_to_the_end_of_the_month() -> None:
     assert add_months(date(2024, 8, 31), 6) == date(2025, 2, 28)
     assert add_months(date(2023, 8, 31), 6) == date(2024, 2, 29)
     assert add_months(date(2025, 12, 15), 1) == date(2026, 1, 15)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "decided_by"),
+    [
+        (GREEN_PREPRINT, ["the repository copy is the submitted version"]),
+        (BRONZE, ["bronze counts as closed"]),
+        (
+            replace(BRONZE, deposit_url=DEPOSIT, deposit_version="submitted"),
+            ["bronze counts as closed", "the repository copy is the submitted version"],
+        ),
+        (EMBARGOED, ["under embargo until 2027-03-01"]),
+        (CLOSED, ["no repository copy"]),
+    ],
+)
+def test_a_closed_dutch_category_names_the_rule_that_decided(
+    inputs: Inputs, decided_by: list[str]
+) -> None:
+    """Issue 13, 12: a preprint-only work said "bronze counts as closed"."""
+    result = classify(inputs, AS_OF)
+
+    closed_rules = [rule for rule in result.rules if rule.startswith("nl-closed")]
+    assert result.category == "closed"
+    assert len(closed_rules) == len(decided_by)
+    for rule, reason in zip(closed_rules, decided_by, strict=True):
+        assert reason in rule
