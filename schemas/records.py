@@ -301,7 +301,13 @@ class DateSchema(StrictSchema):
 
 class DistributionSchema(StrictSchema):
     title = fields.String(allow_none=True, validate=validate.Length(max=500))
-    access_url = HttpUrl(required=True)
+    # Null in answers when the data is not open to the caller (the record's data_access says
+    # why and where to ask); never null in a request.
+    access_url = HttpUrl(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Required; null in answers when the data is not open to you"},
+    )
     download_url = HttpUrl(allow_none=True)
     media_type = fields.String(
         allow_none=True,
@@ -314,6 +320,11 @@ class DistributionSchema(StrictSchema):
     checksum = fields.String(
         allow_none=True, metadata={"description": "algorithm:hex digest, e.g. sha256:9f86d0..."}
     )
+
+    @validates("access_url")
+    def _access_url(self, value: str | None, **kwargs: Any) -> None:
+        if value is None:
+            raise ValidationError("Field may not be null: where the data can be reached.")
 
     @validates("checksum")
     def _checksum(self, value: str | None, **kwargs: Any) -> None:

@@ -55,6 +55,7 @@ def field_errors(response: Any) -> dict[str, Any]:
             {"distributions": [{"access_url": "ftp://x.org/data"}]},
             ["distributions", "0", "access_url"],
         ),
+        ({"distributions": [{"access_url": None}]}, ["distributions", "0", "access_url"]),
         (
             {"distributions": [{"access_url": "https://x.org", "checksum": "sha256:abc"}]},
             ["distributions", "0", "checksum"],
