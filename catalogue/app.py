@@ -63,7 +63,10 @@ def create_app(settings: Settings | None = None) -> Flask:
                 "description": (
                     "Register, find and reuse datasets and publications. Reads need no "
                     "account; changes need a login and an If-Match header with the ETag "
-                    "(revision) you last read."
+                    "(revision) you last read. In every request body, text may not hold "
+                    "control characters (tab and newline excepted), bidirectional override "
+                    "characters are removed, booleans are true or false, and bodies nest at "
+                    "most 32 levels."
                 )
             }
         },

@@ -59,7 +59,10 @@ class SearchArgsSchema(StrictSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     after = fields.String(
-        validate=validate.Length(max=2000),
+        validate=[
+            validate.Length(max=2000),
+            validate.Regexp(r"^[A-Za-z0-9_-]*$", error="Not a 'next' token of this search."),
+        ],
         metadata={"description": "The 'next' token of the previous page, for deep paging"},
     )
     facets = fields.Boolean(load_default=True, metadata={"description": "Count facets"})
