@@ -27,6 +27,8 @@ from catalogue.api.routing import ID_SCHEMA, IdConverter
 from catalogue.api.security_headers import add_security_headers
 from catalogue.config import Settings
 from catalogue.domain.errors import ServiceError
+from catalogue.web import pages
+from catalogue.web.rendering import error_page, init_web, wants_a_page
 from search import SearchConfig, SearchEngine
 from search.elastic import ElasticBackend
 from search.embedded import EmbeddedBackend
@@ -48,7 +50,8 @@ class CatalogueState:
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
-    app = Flask(__name__, instance_relative_config=False)
+    # No application-wide static folder: each blueprint serves its own files.
+    app = Flask(__name__, instance_relative_config=False, static_folder=None)
     app.json = OrjsonProvider(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -158,22 +161,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(health.blp)
     app.register_blueprint(auth.blp)
     app.register_blueprint(docs.blp)
+    app.register_blueprint(pages.blp)
+    init_web(app)
     _register_error_handlers(app)
     app.teardown_appcontext(close_session)
-
-    @app.get("/")
-    def index() -> Any:
-        return jsonify(
-            {
-                "name": "FAIR research data catalogue",
-                "api": "/api/docs",
-                "openapi": "/api/openapi.json",
-                "datasets": "/api/datasets",
-                "publications": "/api/publications",
-                "health": "/api/health",
-                "login": "/auth/login",
-            }
-        )
 
     return app
 
@@ -220,7 +211,9 @@ def _error(code: int, message: str, errors: Any = None) -> tuple[Response, int]:
 
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
-    def _service_error(exc: ServiceError) -> tuple[Response, int]:
+    def _service_error(exc: ServiceError) -> tuple[Response | str, int]:
+        if wants_a_page():
+            return error_page(exc.status, exc.message)
         response, code = _error(exc.status, exc.message, exc.errors)
         if code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="catalogue"'
@@ -261,13 +254,17 @@ def _register_error_handlers(app: Flask) -> None:
         return _error(500, "Internal error; it has been logged.")
 
     @app.errorhandler(InternalServerError)
-    def _internal(exc: InternalServerError) -> tuple[Response, int]:
+    def _internal(exc: InternalServerError) -> tuple[Response | str, int]:
         # Never a stack trace to users; the log has it.
         log.error("unhandled error", exc_info=exc.original_exception)
+        if wants_a_page():
+            return error_page(500, "Internal error; it has been logged.")
         return _error(500, "Internal error; it has been logged.")
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException) -> tuple[Response, int]:
+    def _http(exc: HTTPException) -> tuple[Response | str, int]:
+        if wants_a_page() and exc.code != 405:
+            return error_page(exc.code or 500, exc.description or "")
         data = getattr(exc, "data", None) or {}
         errors = data.get("errors") or data.get("messages")
         message = data.get("message") or exc.description or ""

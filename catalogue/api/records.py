@@ -81,6 +81,20 @@ class _Shown:
         return getattr(self._record, name)
 
 
+_WIRE = {
+    "dataset": (DatasetSchema(), "datasets"),
+    "publication": (PublicationSchema(), "publications"),
+}
+
+
+def as_the_api_shows(record: Record) -> dict[str, Any]:
+    """``record`` in its wire form exactly as ``GET /api/{kind}/{id}`` answers this caller
+    (links to data the caller may not use are null): what the web pages show too."""
+    schema, endpoint = _WIRE[record.kind]
+    shown: dict[str, Any] = schema.dump(_Shown(record, endpoint))
+    return shown
+
+
 class _AuditShown:
     def __init__(self, event: Any) -> None:
         self._event = event

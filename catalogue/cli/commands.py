@@ -200,6 +200,9 @@ def demo(
 def _check_port_free(host: str, port: int) -> None:
     """Before minutes of work: is the port free?"""
     with socket.socket() as probe:
+        # As the server will: connections of a just-stopped server, waiting out TIME_WAIT,
+        # must not make a restart fail.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:

@@ -608,5 +608,13 @@ def _fresh_id(session: Session) -> str:
                 return candidate
 
 
+def read_any(session: Session, identity: Identity, record_id: str) -> Record:
+    """A record of either kind by its id, if ``identity`` may read it."""
+    record = session.get(Record, record_id) if RECORD_ID.match(record_id) else None
+    if record is None or not permissions.can_read(identity, record):
+        raise NotFound(f"No record with id {record_id!r}.")
+    return record
+
+
 datasets = RecordService(Dataset, "dataset", DatasetSchema())
 publications = RecordService(Publication, "publication", PublicationSchema())

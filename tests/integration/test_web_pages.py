@@ -1,0 +1,171 @@
+"""The pages, read as a browser reads them (without JavaScript): status codes, what shows,
+what must not show, and that text stays text. Journeys in a real browser are in tests/browser.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from tests.integration.conftest import as_user, minimal_dataset, minimal_publication
+
+PAGE = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+HOSTILE = "<script>alert('x')</script> \"quoted\" & \u05e9\u05dc\u05d5\u05dd"
+
+
+def published(client: FlaskClient, kind: str = "datasets", **fields: Any) -> dict[str, Any]:
+    body = minimal_dataset(**fields) if kind == "datasets" else minimal_publication(**fields)
+    created = client.post(f"/api/{kind}", json=body, headers=as_user("anna"))
+    assert created.status_code == 201, created.json
+    done = client.post(
+        f"/api/{kind}/{created.json['id']}/publish",
+        headers=as_user("anna", **{"If-Match": created.headers["ETag"]}),
+    )
+    assert done.status_code == 200, done.json
+    record: dict[str, Any] = done.json
+    return record
+
+
+def text_of(response: Any) -> str:
+    assert response.mimetype == "text/html"
+    body: str = response.get_data(as_text=True)
+    return body
+
+
+def words_of(page: str) -> str:
+    """The page's text as a reader sees it (tags such as a highlight's <mark> removed)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
+
+
+def test_the_home_page_offers_search_themes_objectives_and_newest(client: FlaskClient) -> None:
+    record = published(client, title="Migraine cohort diaries")
+
+    page = text_of(client.get("/", headers=PAGE))
+
+    assert 'role="search"' in page and 'name="q"' in page
+    assert "Migraine cohort diaries" in page
+    assert f"/records/{record['id']}" in page
+    assert "/search?theme=neuroscience" in page  # the theme the record has, with its count
+    assert "Research is FAIR" in page and "Open Access is the norm" in page
+
+
+def test_search_narrows_by_facets_and_keeps_its_state_in_the_url(client: FlaskClient) -> None:
+    published(client, title="Migraine in adults", themes=["neuroscience"])
+    published(client, title="Migraine in children", themes=["neuroscience", "lifecourse"])
+    published(client, "publications", title="Migraine and sleep")
+
+    everything = text_of(client.get("/search?q=migraine", headers=PAGE))
+    narrowed = text_of(
+        client.get("/search?q=migraine&kind=dataset&theme=lifecourse", headers=PAGE)
+    )
+
+    assert "3 results" in words_of(everything)
+    assert "1 result" in words_of(narrowed) and "Migraine in children" in words_of(narrowed)
+    assert "Migraine and sleep" not in words_of(narrowed)
+    # The chosen filters are checked boxes of the form, so the next search keeps them.
+    assert re.search(r'name="theme" value="lifecourse" checked', narrowed)
+    assert re.search(r'name="kind" value="dataset" checked', narrowed)
+
+
+def test_a_search_that_finds_nothing_says_what_to_loosen(client: FlaskClient) -> None:
+    published(client)
+    page = text_of(client.get("/search?q=zzzqqq&theme=neuroscience", headers=PAGE))
+    assert "Nothing matches" in page and "Search without the filters" in page
+
+
+def test_bad_search_settings_are_named_on_the_page(client: FlaskClient) -> None:
+    response = client.get("/search?sort=random&year=abc", headers=PAGE)
+    page = text_of(response)
+    assert response.status_code == 422
+    assert "sort" in page and "year" in page and "Traceback" not in page
+
+
+def test_a_record_page_shows_what_a_reader_needs(client: FlaskClient) -> None:
+    record = published(client, doi="10.34894/ABCDEF", version="2.0")
+
+    page = text_of(client.get(f"/records/{record['id']}", headers=PAGE))
+
+    assert "Cohort study of migraine in adults in Leiden" in page
+    assert "https://orcid.org/0000-0002-1825-0097" in page
+    assert "https://doi.org/10.34894/abcdef" in page.lower()
+    assert "Jansen, A. (2024)" in page  # APA
+    assert "FAIR assessment" in page and "Findable" in page
+    assert "https://dataverse.nl/dataset.xhtml" in page  # open data: the link shows
+
+
+def test_a_publication_page_shows_both_open_access_schemes(client: FlaskClient) -> None:
+    record = published(client, "publications", publisher_free_to_read=False)
+    page = text_of(client.get(f"/records/{record['id']}", headers=PAGE))
+    assert "Status (international)" in page and "Category (Dutch monitor)" in page
+    assert "The rules that decided" in page
+
+
+def test_restricted_links_never_reach_a_page(client: FlaskClient) -> None:
+    secret = "https://data.example.org/secret-cohort.zip"
+    record = published(client, access_right="restricted", distributions=[{"access_url": secret}])
+    for headers in (PAGE, {**PAGE, **as_user("bram")}):
+        page = text_of(client.get(f"/records/{record['id']}", headers=headers))
+        assert secret not in page
+        assert "granted access" in page
+    assert secret not in text_of(client.get("/search?q=cohort", headers=PAGE))
+    owner = text_of(client.get(f"/records/{record['id']}", headers={**PAGE, **as_user("anna")}))
+    assert secret in owner
+
+
+def test_a_draft_is_not_found_for_others_and_a_withdrawn_record_is_gone(
+    client: FlaskClient,
+) -> None:
+    draft = client.post("/api/datasets", json=minimal_dataset(), headers=as_user("anna")).json
+    hidden = client.get(f"/records/{draft['id']}", headers=PAGE)
+    assert hidden.status_code == 404 and "Not found" in text_of(hidden)
+
+    record = published(client)
+    client.post(
+        f"/api/datasets/{record['id']}/withdraw",
+        json={"reason": "Consent was withdrawn by participants."},
+        headers=as_user("anna", **{"If-Match": '"2"'}),
+    )
+    gone = client.get(f"/records/{record['id']}", headers=PAGE)
+    assert gone.status_code == 410
+    page = text_of(gone)
+    assert "Consent was withdrawn by participants." in page and "Jansen, A." in page
+
+
+def test_a_work_url_leads_to_its_latest_version(client: FlaskClient) -> None:
+    record = published(client)
+    newer = client.post(f"/api/datasets/{record['id']}/versions", headers=as_user("anna")).json
+    client.post(
+        f"/api/datasets/{newer['id']}/publish",
+        headers=as_user("anna", **{"If-Match": f'"{newer["revision"]}"'}),
+    )
+
+    response = client.get(f"/works/{record['concept_id']}", headers=PAGE)
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/records/{newer['id']}")
+    old = text_of(client.get(f"/records/{record['id']}", headers=PAGE))
+    assert "A newer version exists" in old
+
+
+def test_text_stays_text_on_every_page(client: FlaskClient) -> None:
+    record = published(
+        client,
+        title=f"Title {HOSTILE}",
+        description=f"Description {HOSTILE}",
+        creators=[{"name": f"Name, {HOSTILE}"}],
+        keywords=[HOSTILE[:60]],
+    )
+    for path in ("/", "/search?q=title", f"/records/{record['id']}"):
+        page = text_of(client.get(path, headers=PAGE))
+        assert "<script>alert" not in page, path
+        assert "&lt;script&gt;alert" in page, path
+        assert "\u05e9\u05dc\u05d5\u05dd" in page, path  # right-to-left text kept as it is
+
+
+def test_pages_answer_errors_as_pages_and_the_api_as_json(client: FlaskClient) -> None:
+    page = client.get("/no-such-page", headers=PAGE)
+    assert page.status_code == 404 and "Go to the home page" in text_of(page)
+    api = client.get("/api/no-such-thing", headers=PAGE)
+    assert api.status_code == 404 and api.json["code"] == 404
