@@ -46,6 +46,9 @@ command -v mvn >/dev/null || need_pkg maven
 command -v unzip >/dev/null || need_pkg unzip
 command -v curl >/dev/null || need_pkg curl
 command -v node >/dev/null || need_pkg nodejs npm
+# The browser tests' browser: Debian's Chromium (Playwright's own download needs the internet).
+command -v chromium >/dev/null || need_pkg chromium
+export CATALOGUE_TEST_CHROMIUM="$(command -v chromium)"
 
 # The login tests' OpenID Connect provider: npm oidc-provider, pinned by its package-lock.
 OIDC_DIR="tests/e2e/oidc"

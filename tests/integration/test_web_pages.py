@@ -57,9 +57,7 @@ def test_search_narrows_by_facets_and_keeps_its_state_in_the_url(client: FlaskCl
     published(client, "publications", title="Migraine and sleep")
 
     everything = text_of(client.get("/search?q=migraine", headers=PAGE))
-    narrowed = text_of(
-        client.get("/search?q=migraine&kind=dataset&theme=lifecourse", headers=PAGE)
-    )
+    narrowed = text_of(client.get("/search?q=migraine&kind=dataset&theme=lifecourse", headers=PAGE))
 
     assert "3 results" in words_of(everything)
     assert "1 result" in words_of(narrowed) and "Migraine in children" in words_of(narrowed)
@@ -92,6 +90,8 @@ def test_a_record_page_shows_what_a_reader_needs(client: FlaskClient) -> None:
     assert "https://doi.org/10.34894/abcdef" in page.lower()
     assert "Jansen, A. (2024)" in page  # APA
     assert "FAIR assessment" in page and "Findable" in page
+    score = client.get(f"/api/datasets/{record['id']}/fair").json["score"]
+    assert f'<p class="figure">{score:.0f}%</p>' in page  # the API's figure, as a percentage
     assert "https://dataverse.nl/dataset.xhtml" in page  # open data: the link shows
 
 
