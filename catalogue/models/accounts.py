@@ -9,9 +9,11 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -109,7 +111,18 @@ class AccessRequest(Base):
     """
 
     __tablename__ = "access_requests"
-    __table_args__ = (CheckConstraint(f"status IN {REQUEST_STATUSES!r}", name="status"),)
+    __table_args__ = (
+        CheckConstraint(f"status IN {REQUEST_STATUSES!r}", name="status"),
+        # One pending request per person and dataset, however many are sent at once.
+        Index(
+            "uq_access_requests_pending",
+            "concept_id",
+            "requester_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))

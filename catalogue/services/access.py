@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from catalogue.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
@@ -104,7 +105,10 @@ def request_access(
         created_at=utcnow(),
     )
     session.add(access_request)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same request, sent at the same moment (unique index)
+        raise Conflict("Your request for this dataset is already pending.") from exc
     record_event(session, identity, dataset, "access_requested", {"request": access_request.id})
     return access_request
 

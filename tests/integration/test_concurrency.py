@@ -150,6 +150,26 @@ def test_an_access_request_is_decided_once(either_app: Flask) -> None:
     assert count(either_app, select(func.count()).where(AccessRequest.status == "pending")) == 0
 
 
+def test_one_pending_access_request_however_many_are_sent(either_app: Flask) -> None:
+    client = either_app.test_client()
+    record_id = published_dataset(
+        client, access_right="restricted", distributions=[{"access_url": "https://x.org/secret"}]
+    )
+    asker = as_user("bram")
+
+    answers = at_once(
+        either_app,
+        lambda c, _: c.post(
+            f"/api/datasets/{record_id}/access-requests",
+            json={"purpose": "Replicating the migraine cohort analysis for a meta-study."},
+            headers=asker,
+        ),
+    )
+
+    assert answers == Counter({201: 1, 409: PARALLEL - 1})
+    assert count(either_app, select(func.count()).select_from(AccessRequest)) == 1
+
+
 def test_parallel_tokens_do_not_pass_the_limit_together(either_app: Flask) -> None:
     headers = as_user("anna")  # holds one token already: the one this test signs in with
     client = either_app.test_client()
