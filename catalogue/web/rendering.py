@@ -25,6 +25,7 @@ from catalogue.web.labels import _FIXED as FIXED_LABELS
 from catalogue.web.labels import FACET_TITLES
 
 STATIC = Path(__file__).parent / "static"
+TRANSLATIONS = Path(__file__).parent / "translations"
 LANGUAGES = ("en", "nl")
 _MARK = re.compile(r"(</?mark>)")
 
@@ -82,6 +83,13 @@ def term_label(vocabulary: str, term_id: str) -> str:
     return labels.get((vocabulary, term_id), term_id)
 
 
+def switch_language(language: str) -> str:
+    """This page's URL in another language (the choice is then kept in a cookie)."""
+    args: dict[str, Any] = request.args.to_dict(flat=False)
+    args["lang"] = [language]
+    return url_for(request.endpoint or "web.home", **(request.view_args or {}), **args)
+
+
 def _template_globals() -> dict[str, Any]:
     return {
         "identity": current_identity(),
@@ -94,6 +102,7 @@ def _template_globals() -> dict[str, Any]:
         "status_label": lambda status: STATUS_LABELS.get(status, status),
         "access_label": lambda right: term_label("access_right", right),
         "facet_title": lambda name: FACET_TITLES.get(name, name),
+        "switch_language": switch_language,
     }
 
 
@@ -111,6 +120,7 @@ def error_page(code: int, message: str) -> tuple[str, int]:
 
 def init_web(app: Flask) -> None:
     """Languages, template helpers and the language cookie for the pages."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=choose_locale)
     app.context_processor(_template_globals)
 

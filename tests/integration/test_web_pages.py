@@ -169,3 +169,20 @@ def test_pages_answer_errors_as_pages_and_the_api_as_json(client: FlaskClient) -
     assert page.status_code == 404 and "Go to the home page" in text_of(page)
     api = client.get("/api/no-such-thing", headers=PAGE)
     assert api.status_code == 404 and api.json["code"] == 404
+
+
+def test_the_pages_speak_dutch_and_the_switch_keeps_the_page(client: FlaskClient) -> None:
+    published(client)
+    dutch = client.get("/search?q=migraine&lang=nl", headers=PAGE)
+    page = text_of(dutch)
+    assert '<html lang="nl">' in page and "Zoeken" in page and "1 resultaat" in words_of(page)
+    assert "lang=nl" in dutch.headers["Set-Cookie"]
+    # The choice is remembered, and the switch back leads to the same search.
+    again = text_of(client.get("/search?q=migraine", headers=PAGE))
+    assert "Doorzoek de catalogus" in again
+    assert re.search(r'href="/search\?q=migraine&amp;lang=en"[^>]*>English<', again)
+    newcomer = client.application.test_client()  # no cookie: the browser's language decides
+    browser_says = text_of(
+        newcomer.get("/", headers={**PAGE, "Accept-Language": "nl-NL,nl;q=0.9,en;q=0.5"})
+    )
+    assert "Vind onderzoeksdata en publicaties" in browser_says
