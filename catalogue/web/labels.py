@@ -30,7 +30,7 @@ THEME_GROUPS: dict[str, Any] = {
     "fundamental": _l("Fundamentals for innovation"),
 }
 
-_FIXED: dict[tuple[str, str], Any] = {
+FIXED_LABELS: dict[tuple[str, str], Any] = {
     ("kind", "dataset"): _l("Dataset"),
     ("kind", "publication"): _l("Publication"),
     ("open_access", "diamond"): _l("Diamond"),
@@ -52,7 +52,7 @@ _TERMS: dict[str, Any] = {
 
 def for_facets(session: Session, facets: Mapping[str, Sequence[Any]]) -> dict[tuple[str, str], Any]:
     """Labels for the values of ``facets``: vocabulary terms from the database."""
-    found: dict[tuple[str, str], Any] = dict(_FIXED)
+    found: dict[tuple[str, str], Any] = dict(FIXED_LABELS)
     for name, model in _TERMS.items():
         keys = [value.key for value in facets.get(name, [])]
         if keys:

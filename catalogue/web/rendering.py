@@ -21,8 +21,7 @@ from catalogue.api.context import reader
 from catalogue.api.identity import current_identity
 from catalogue.domain.errors import ServiceError
 from catalogue.models import AccessRight, Department, ResourceType, Theme
-from catalogue.web.labels import _FIXED as FIXED_LABELS
-from catalogue.web.labels import FACET_TITLES
+from catalogue.web.labels import FACET_TITLES, FIXED_LABELS
 
 STATIC = Path(__file__).parent / "static"
 TRANSLATIONS = Path(__file__).parent / "translations"

@@ -77,6 +77,9 @@ def test_a_partner_searches_narrows_by_two_facets_and_opens_a_record(
         ("dataset", "/records/{adults}"),
         ("publication", "/records/{article}"),
         ("not-found", "/records/nothing-here"),
+        ("open-access-dashboard", "/open-access"),
+        ("fair-dashboard", "/fair"),
+        ("home-dutch", "/?lang=nl"),
     ],
 )
 def test_every_page_type_is_accessible(

@@ -186,3 +186,38 @@ def test_the_pages_speak_dutch_and_the_switch_keeps_the_page(client: FlaskClient
         newcomer.get("/", headers={**PAGE, "Accept-Language": "nl-NL,nl;q=0.9,en;q=0.5"})
     )
     assert "Vind onderzoeksdata en publicaties" in browser_says
+
+
+def test_the_dashboards_show_the_report_apis_figures(client: FlaskClient) -> None:
+    for year in ("2023-02-14", "2024-03-01"):
+        published(client, "publications", publication_date=year, doi=None)
+    published(
+        client,
+        "publications",
+        publication_date="2024-05-01",
+        doi=None,
+        publisher_free_to_read=True,
+        publisher_license="CC-BY-4.0",
+    )
+    published(client)
+
+    api = client.get("/api/reports/open-access?scope=all").json
+    page = text_of(client.get("/open-access?scope=all", headers=PAGE))
+    for year in api["years"]:
+        share = year["dutch_open_share"]
+        shown = f"{share:.1f}%" if share is not None else "\u2013"
+        row = re.search(rf'<th scope="row">{year["year"]}</th><td>{year["total"]}</td>', page)
+        assert row and shown in page[row.end() : row.end() + 400], year
+    assert "<svg" in page and 'role="img"' in page
+    assert "/api/reports/open-access?scope=all&amp;format=csv" in page
+
+    fair_api = client.get("/api/reports/fair").json
+    fair_page = text_of(client.get("/fair", headers=PAGE))
+    latest = fair_api["years"][-1]
+    assert f'<th scope="row">{latest["year"]}</th><td>{latest["datasets"]}</td>' in fair_page
+
+
+def test_dashboard_filters_that_cannot_be_used_are_named(client: FlaskClient) -> None:
+    response = client.get("/fair?year_from=abc", headers=PAGE)
+    assert response.status_code == 422
+    assert 'id="year_from-error"' in text_of(response)
