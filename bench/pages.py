@@ -41,8 +41,11 @@ def timed(client: FlaskClient, url: str, repeat: int, headers: dict[str, str]) -
 
 def pairs(client: FlaskClient) -> list[tuple[str, str, str]]:
     """(what, page, the API request answering the same question), with real record ids."""
-    dataset = client.get("/api/datasets?size=1&sort=newest").json["hits"][0]["id"]
-    publication = client.get("/api/publications?size=1&sort=newest").json["hits"][0]["id"]
+    newest: dict[str, str] = {}
+    for kind in ("datasets", "publications"):
+        answer = client.get(f"/api/{kind}?size=1&sort=newest").get_json()
+        newest[kind] = answer["hits"][0]["id"]
+    dataset, publication = newest["datasets"], newest["publications"]
     return [
         ("home", "/", "/api/search?sort=newest&size=6"),
         ("search: one word, all facets", "/search?q=cohort", "/api/search?q=cohort"),
