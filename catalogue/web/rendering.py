@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from catalogue.api.context import reader
-from catalogue.api.identity import current_identity
+from catalogue.api.identity import csrf_token, current_identity
 from catalogue.domain.errors import ServiceError
 from catalogue.models import AccessRight, Department, ResourceType, Theme
 from catalogue.web.labels import FACET_TITLES, FIXED_LABELS
@@ -102,6 +102,7 @@ def _template_globals() -> dict[str, Any]:
         "access_label": lambda right: term_label("access_right", right),
         "facet_title": lambda name: FACET_TITLES.get(name, name),
         "switch_language": switch_language,
+        "csrf_token": csrf_token,
     }
 
 

@@ -221,3 +221,22 @@ def test_dashboard_filters_that_cannot_be_used_are_named(client: FlaskClient) ->
     response = client.get("/fair?year_from=abc", headers=PAGE)
     assert response.status_code == 422
     assert 'id="year_from-error"' in text_of(response)
+
+
+def test_my_catalogue_lists_my_drafts_and_checks_the_token_form(client: FlaskClient) -> None:
+    assert client.get("/me", headers=PAGE).headers["Location"].startswith("/auth/login?next=/me")
+    draft = client.post(
+        "/api/datasets", json=minimal_dataset(title="My unfinished cohort"), headers=as_user("anna")
+    ).json
+    mine = {**PAGE, **as_user("anna")}
+
+    page = text_of(client.get("/me", headers=mine))
+    assert "My unfinished cohort" in page and f"/records/{draft['id']}" in page
+
+    # Bearer callers are exempt from CSRF, so the form's own checks are what is tested here.
+    empty = client.post("/me/tokens", data={"name": " ", "expires_in_days": "99999"}, headers=mine)
+    assert empty.status_code == 422
+    shown = text_of(empty)
+    assert 'id="token-name-error"' in shown
+    made = client.post("/me/tokens", data={"name": "nightly", "scopes": "write"}, headers=mine)
+    assert made.status_code == 201 and "cat_" in text_of(made)
