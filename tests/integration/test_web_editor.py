@@ -1,0 +1,145 @@
+"""Registering and editing records with the pages' form (no JavaScript): what is saved, the
+errors next to their fields with nothing lost, and the 412 flow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from tests.integration.conftest import as_user
+
+PAGE = {"Accept": "text/html"}
+
+
+def dataset_form(**changes: str | list[str]) -> dict[str, Any]:
+    form: dict[str, Any] = {
+        "title": "Sleep diaries of shift workers",
+        "description": "Two weeks of sleep diaries from 120 nurses on rotating shifts.",
+        "keywords": "sleep, shift work",
+        "themes": ["neuroscience"],
+        "departments": ["neurology"],
+        "creators-0-name": "Jansen, Anna",
+        "creators-0-orcid": "0000-0002-1825-0097",
+        "creators-0-affiliation": "LUMC",
+        "creators-0-ror": "05xvt9f17",
+        "license": "CC-BY-4.0",
+        "access_right": "open",
+        "distributions-0-access_url": "https://dataverse.nl/sleep.csv",
+        "distributions-0-format": "CSV",
+        "distributions-0-byte_size": "2048",
+        "action": "save",
+    }
+    form.update(changes)
+    return form
+
+
+def test_a_dataset_registered_by_form_is_saved_as_the_api_would(client: FlaskClient) -> None:
+    headers = {**PAGE, **as_user("anna")}
+
+    saved = client.post("/records/new?kind=dataset", data=dataset_form(), headers=headers)
+
+    assert saved.status_code == 303
+    record_id = saved.headers["Location"].rsplit("/", 1)[1]
+    record = client.get(f"/api/datasets/{record_id}", headers=as_user("anna")).json
+    assert record["status"] == "draft" and record["title"] == "Sleep diaries of shift workers"
+    assert record["keywords"] == ["sleep", "shift work"]
+    assert record["creators"][0]["affiliations"][0]["ror"] == "https://ror.org/05xvt9f17"
+    assert record["distributions"][0]["byte_size"] == 2048
+
+
+def test_errors_are_shown_next_to_their_fields_and_nothing_typed_is_lost(
+    client: FlaskClient,
+) -> None:
+    headers = {**PAGE, **as_user("anna")}
+    form = dataset_form(**{"creators-0-orcid": "0000-0002-1825-0098", "title": "Kept title"})
+
+    refused = client.post("/records/new?kind=dataset", data=form, headers=headers)
+
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert 'id="creators-0-orcid-error"' in page and 'aria-invalid="true"' in page
+    assert 'value="Kept title"' in page and 'value="https://dataverse.nl/sleep.csv"' in page
+    assert client.get("/api/datasets?owner=me", headers=as_user("anna")).json["total"] == 0
+
+
+def test_publishing_from_the_form_checks_what_publishing_needs(client: FlaskClient) -> None:
+    headers = {**PAGE, **as_user("anna")}
+    incomplete = dataset_form(themes=[], action="publish")
+
+    refused = client.post("/records/new?kind=dataset", data=incomplete, headers=headers)
+
+    assert refused.status_code == 422 and 'id="themes-error"' in refused.get_data(as_text=True)
+    done = client.post(
+        "/records/new?kind=dataset", data=dataset_form(action="publish"), headers=headers
+    )
+    assert done.status_code == 303
+    record_id = done.headers["Location"].rsplit("/", 1)[1]
+    assert client.get(f"/api/datasets/{record_id}").json["status"] == "published"
+
+
+def test_a_stale_edit_keeps_what_was_typed_and_names_what_differs(client: FlaskClient) -> None:
+    headers = {**PAGE, **as_user("anna")}
+    record_id = (
+        client.post("/records/new?kind=dataset", data=dataset_form(), headers=headers)
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
+    form_page = client.get(f"/records/{record_id}/edit", headers=headers).get_data(as_text=True)
+    assert 'name="revision" value="1"' in form_page
+    # Someone else saves first, through the API.
+    theirs = client.get(f"/api/datasets/{record_id}", headers=as_user("anna")).json
+    body = {key: theirs[key] for key in ("title", "description", "creators", "themes", "license")}
+    client.put(
+        f"/api/datasets/{record_id}",
+        json={**body, "title": "Their title"},
+        headers=as_user("anna", **{"If-Match": '"1"'}),
+    )
+
+    stale = client.post(
+        f"/records/{record_id}/edit",
+        data=dataset_form(title="My title", revision="1"),
+        headers=headers,
+    )
+
+    assert stale.status_code == 412
+    page = stale.get_data(as_text=True)
+    assert 'value="My title"' in page and "title" in page and 'name="revision" value="2"' in page
+    again = client.post(
+        f"/records/{record_id}/edit",
+        data=dataset_form(title="My title", revision="2"),
+        headers=headers,
+    )
+    assert again.status_code == 303
+    assert (
+        client.get(f"/api/datasets/{record_id}", headers=as_user("anna")).json["title"]
+        == "My title"
+    )
+
+
+def test_the_live_fair_panel_assesses_the_unsaved_form(client: FlaskClient) -> None:
+    headers = {**PAGE, **as_user("anna")}
+    bare = client.post("/records/check", data={"title": "x"}, headers=headers).get_data(
+        as_text=True
+    )
+    full = client.post("/records/check", data=dataset_form(), headers=headers).get_data(
+        as_text=True
+    )
+
+    def score(html: str) -> float:
+        return float(html.split('<p class="figure">')[1].split("%")[0])
+
+    assert score(full) > score(bare)
+    assert "What to add next" in bare
+
+
+def test_others_cannot_open_the_edit_form(client: FlaskClient) -> None:
+    record_id = (
+        client.post(
+            "/records/new?kind=dataset", data=dataset_form(), headers={**PAGE, **as_user("anna")}
+        )
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
+    other = client.get(f"/records/{record_id}/edit", headers={**PAGE, **as_user("bram")})
+    assert other.status_code == 404  # a draft of someone else does not exist for them
