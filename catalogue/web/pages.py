@@ -22,12 +22,12 @@ from catalogue.api.identity import current_identity
 from catalogue.api.records import as_the_api_shows
 from catalogue.domain.errors import NotFound
 from catalogue.models import Dataset, Record, Theme
-from catalogue.services import permissions
+from catalogue.services import citations, permissions
 from catalogue.services.permissions import Identity
 from catalogue.services.records import RecordService, datasets, publications, read_any
 from catalogue.services.reports import fair_report, open_access_report
 from catalogue.services.search import search_records
-from catalogue.web import citations, labels
+from catalogue.web import labels
 from schemas.search import MAX_WINDOW, SearchArgsSchema
 from search.query import SearchBackend, SearchResult, encode_after
 from search.reports import ReportQuery
@@ -239,6 +239,21 @@ def record(record_id: str) -> tuple[str, int] | str | Response:
 def _versions(session: Session, identity: Identity, found: Record) -> list[Record]:
     service: RecordService[Any] = datasets if found.kind == "dataset" else publications
     return list(service.versions(session, identity, found.id))
+
+
+@blp.get("/records/<record_id>/citation/<name>")
+def citation(record_id: str, name: str) -> Response:
+    """The record as a file for reference managers: BibTeX, RIS or CSL-JSON."""
+    if name not in citations.FORMATS:
+        raise NotFound(f"No citation format {name!r}; try bibtex, ris or csl-json.")
+    write, media_type, extension = citations.FORMATS[name]
+    with reader() as session:
+        shown = as_the_api_shows(read_any(session, current_identity(), record_id))
+    return Response(
+        write(shown),
+        mimetype=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{record_id}.{extension}"'},
+    )
 
 
 @blp.get("/works/<concept_id>")

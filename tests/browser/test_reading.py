@@ -3,6 +3,7 @@ facets, open a record; every page type checked by axe-core and photographed."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,6 +65,10 @@ def test_a_partner_searches_narrows_by_two_facets_and_opens_a_record(
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Migraine diaries of children")
     expect(page.get_by_text("Jansen, A. (2024).")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="BibTeX").click()
+    bibtex = Path(download.value.path()).read_text()
+    assert bibtex.startswith("@dataset{") and "Migraine diaries of children" in bibtex
     page.go_back()  # the search state comes back with the URL
     expect(page.get_by_role("heading", name="1 result")).to_be_visible()
 

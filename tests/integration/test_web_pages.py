@@ -240,3 +240,19 @@ def test_my_catalogue_lists_my_drafts_and_checks_the_token_form(client: FlaskCli
     assert 'id="token-name-error"' in shown
     made = client.post("/me/tokens", data={"name": "nightly", "scopes": "write"}, headers=mine)
     assert made.status_code == 201 and "cat_" in text_of(made)
+
+
+def test_citation_files_for_reference_managers(client: FlaskClient) -> None:
+    record = published(client, doi="10.34894/ABCDEF")
+    for name, media_type, start in (
+        ("bibtex", "application/x-bibtex", "@dataset{"),
+        ("ris", "application/x-research-info-systems", "TY  - DATA"),
+        ("csl-json", "application/vnd.citationstyles.csl+json", "["),
+    ):
+        response = client.get(f"/records/{record['id']}/citation/{name}")
+        assert response.status_code == 200 and response.mimetype == media_type
+        assert response.get_data(as_text=True).startswith(start)
+        assert "attachment" in response.headers["Content-Disposition"]
+    draft = client.post("/api/datasets", json=minimal_dataset(), headers=as_user("anna")).json
+    assert client.get(f"/records/{draft['id']}/citation/bibtex").status_code == 404
+    assert client.get(f"/records/{record['id']}/citation/word").status_code == 404
