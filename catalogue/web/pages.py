@@ -21,7 +21,7 @@ from catalogue.api.context import reader
 from catalogue.api.identity import current_identity
 from catalogue.api.records import as_the_api_shows
 from catalogue.domain.errors import NotFound
-from catalogue.models import Dataset, Record, Theme
+from catalogue.models import AccessRequest, Dataset, Record, Theme
 from catalogue.services import citations, permissions
 from catalogue.services.permissions import Identity
 from catalogue.services.records import RecordService, datasets, publications, read_any
@@ -211,7 +211,14 @@ def _link_with(**changes: Any) -> str:
 
 
 @blp.get("/records/<record_id>")
-def record(record_id: str) -> tuple[str, int] | str | Response:
+def record(record_id: str) -> tuple[str, int] | str:
+    return record_page(record_id)
+
+
+def record_page(
+    record_id: str, status: int = 200, ask: dict[str, str] | None = None
+) -> tuple[str, int]:
+    """A record's page; ``ask`` shows the access request form again with what was typed."""
     identity = current_identity()
     with reader() as session:
         found = read_any(session, identity, record_id)
@@ -222,6 +229,15 @@ def record(record_id: str) -> tuple[str, int] | str | Response:
             {"id": v.id, "number": v.version_number, "status": v.status, "latest": v.is_latest}
             for v in _versions(session, identity, found)
         ]
+        pending = None
+        if not identity.is_anonymous and isinstance(found, Dataset):
+            pending = session.scalar(
+                select(AccessRequest.id).where(
+                    AccessRequest.concept_id == found.concept_id,
+                    AccessRequest.requester_id == identity.user_id,
+                    AccessRequest.status == "pending",
+                )
+            )
     latest = next((v for v in versions if v["latest"]), None)
     body = render_template(
         "web/record.html",
@@ -231,9 +247,13 @@ def record(record_id: str) -> tuple[str, int] | str | Response:
         latest=latest,
         citation=citations.apa(shown),
         can_edit=can_edit,
+        pending_request=pending,
+        ask=ask or {},
     )
     # A withdrawn record keeps its page (the citation, the reason): gone, not missing.
-    return (body, 410) if shown["status"] == "withdrawn" else body
+    if shown["status"] == "withdrawn":
+        return body, 410
+    return body, status
 
 
 def _versions(session: Session, identity: Identity, found: Record) -> list[Record]:

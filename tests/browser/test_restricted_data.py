@@ -1,0 +1,52 @@
+"""Restricted data in the browser: a researcher asks with a purpose, a data steward
+approves, and the requester then sees the link that was hidden."""
+
+from __future__ import annotations
+
+from flask import Flask
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Visit
+from tests.browser.test_my_catalogue import log_in_as
+from tests.browser.test_reading import publish
+from tests.integration.conftest import minimal_dataset
+
+SECRET = "https://data.example.org/restricted-cohort.zip"
+
+
+def test_request_approve_and_see_the_link(visit: Visit, app: Flask) -> None:
+    record_id = publish(
+        app,
+        "datasets",
+        minimal_dataset(
+            title="Restricted cohort",
+            access_right="restricted",
+            distributions=[{"access_url": SECRET, "format": "ZIP"}],
+        ),
+    )
+    page = log_in_as(visit, "Bram Bakker (researcher)")
+    visit.go(f"/records/{record_id}")
+    expect(page.get_by_role("link", name="ZIP")).to_have_count(0)
+    page.get_by_role("textbox", name="Request access").fill("too short")
+    page.get_by_role("button", name="Send the request").click()
+    expect(page.locator("#purpose-error")).to_be_visible()  # named, and the text is kept
+    expect(page.get_by_role("textbox", name="Request access")).to_have_value("too short")
+    page.get_by_role("textbox", name="Request access").fill(
+        "Replicating the cohort analysis for a meta-study."
+    )
+    page.get_by_role("button", name="Send the request").click()
+    expect(page.get_by_text("Your request is waiting for a data steward")).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+
+    page = log_in_as(visit, "Sanne Visser (data steward)")
+    page.get_by_role("link", name="Access requests").click()
+    expect(page.get_by_text("Replicating the cohort analysis for a meta-study.")).to_be_visible()
+    visit.screenshot("access-requests")
+    assert visit.accessibility_problems() == []
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_text("Nothing waits for a decision.")).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+
+    page = log_in_as(visit, "Bram Bakker (researcher)")
+    visit.go(f"/records/{record_id}")
+    expect(page.get_by_role("link", name="ZIP")).to_have_attribute("href", SECRET)
