@@ -256,3 +256,23 @@ def test_citation_files_for_reference_managers(client: FlaskClient) -> None:
     draft = client.post("/api/datasets", json=minimal_dataset(), headers=as_user("anna")).json
     assert client.get(f"/records/{draft['id']}/citation/bibtex").status_code == 404
     assert client.get(f"/records/{record['id']}/citation/word").status_code == 404
+
+
+def test_a_refused_correction_keeps_what_the_librarian_typed(client: FlaskClient) -> None:
+    record = published(client, "publications", publisher_free_to_read=None, doi=None)
+    librarian = {**PAGE, **as_user("lotte", "librarian")}
+    page = text_of(client.get("/worklists/unknown", headers=librarian))
+    assert "Correct the status" in page and record["title"] in page
+
+    refused = client.post(
+        f"/worklists/unknown/correct/{record['id']}",
+        data={"status": "green", "evidence": "not a url", "note": "Seen in the repository."},
+        headers=librarian,
+    )
+
+    assert refused.status_code == 422
+    shown = text_of(refused)
+    assert f'id="evidence-{record["id"]}-error"' in shown
+    assert 'value="Seen in the repository."' in shown
+    researcher = text_of(client.get("/worklists/unknown", headers={**PAGE, **as_user("bram")}))
+    assert "Correct the status" not in researcher  # the form is for library staff
