@@ -3,6 +3,7 @@ facets, open a record; every page type checked by axe-core and photographed."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +101,21 @@ def test_text_from_records_never_runs_as_script(visit: Visit, catalogue: dict[st
         page = visit.go(path)
         assert page.evaluate("window.__owned") is None, path
         expect(page.get_by_text("\u05e9\u05dc\u05d5\u05dd").first).to_be_visible()
+
+
+def test_type_ahead_offers_titles_and_searches_the_one_chosen(
+    visit: Visit, catalogue: dict[str, str]
+) -> None:
+    page = visit.go("/")
+    box = page.get_by_role("combobox", name="Search the catalogue")
+    box.press_sequentially("migr", delay=50)
+    options = page.get_by_role("option")
+    expect(options.first).to_be_visible()
+    expect(box).to_have_attribute("aria-expanded", "true")
+    box.press("ArrowDown")
+    chosen = options.first.inner_text()
+    box.press("Enter")  # takes the suggestion into the box
+    expect(box).to_have_value(chosen)
+    box.press("Enter")  # and searches for it
+    expect(page).to_have_url(re.compile(r"/search\?q="))
+    assert visit.accessibility_problems() == []
