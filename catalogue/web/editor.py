@@ -20,12 +20,13 @@ from werkzeug.wrappers import Response
 from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
 from catalogue.api.records import as_the_api_shows
-from catalogue.domain.errors import PreconditionFailed, ServiceError
+from catalogue.domain.errors import InvalidInput, PreconditionFailed, ServiceError
 from catalogue.models import AccessRight, Department, ResourceType, Theme
 from catalogue.services import permissions
 from catalogue.services.fair import assess_draft
 from catalogue.services.records import RecordService, datasets, publications, read_any
 from catalogue.web import forms
+from catalogue.web.pages import record_page
 from schemas.records import DatasetSchema, PublicationSchema
 from schemas.vocabularies import RELATION_TYPES
 
@@ -254,3 +255,43 @@ def check() -> str:
     """The live FAIR panel: the form as it is now, assessed without saving (datasets)."""
     body = forms.body_from_form(request.form, "dataset")
     return render_template("web/_fair_panel.html", fair=assess_draft(body), live=True)
+
+
+@blp.post("/<record_id>/new-version")
+def new_version(record_id: str) -> Response | tuple[str, int]:
+    """Start the next version of a published record: a draft copy, opened for editing."""
+    if (login := _login_first()) is not None:
+        return login
+    identity = current_identity()
+    with reader() as session:
+        kind = read_any(session, identity, record_id).kind
+    service, _schema = SERVICES[kind]
+    try:
+        with transaction() as session:
+            draft_id = service.new_version(session, identity, record_id).id
+    except ServiceError as exc:
+        return record_page(record_id, status=exc.status, notice=exc.message)
+    return redirect(url_for("editor.edit", record_id=draft_id), code=303)
+
+
+@blp.post("/<record_id>/withdraw")
+def withdraw(record_id: str) -> Response | tuple[str, int]:
+    """Withdraw a published record with a reason: its page becomes a tombstone (410)."""
+    if (login := _login_first()) is not None:
+        return login
+    identity = current_identity()
+    reason = (request.form.get("reason") or "").strip()
+    with reader() as session:
+        kind = read_any(session, identity, record_id).kind
+    service, _schema = SERVICES[kind]
+    try:
+        if not reason:
+            raise InvalidInput({"reason": [_("Say why it is withdrawn: readers will see it.")]})
+        with transaction() as session:
+            service.withdraw(
+                session, identity, record_id, reason, int(request.form.get("revision") or 0)
+            )
+    except ServiceError as exc:
+        problem = " ".join((exc.errors or {}).get("json", {}).get("reason", [])) or exc.message
+        return record_page(record_id, status=exc.status, notice=problem)
+    return redirect(url_for("web.record", record_id=record_id), code=303)

@@ -216,7 +216,7 @@ def record(record_id: str) -> tuple[str, int] | str:
 
 
 def record_page(
-    record_id: str, status: int = 200, ask: dict[str, str] | None = None
+    record_id: str, status: int = 200, ask: dict[str, str] | None = None, notice: str = ""
 ) -> tuple[str, int]:
     """A record's page; ``ask`` shows the access request form again with what was typed."""
     identity = current_identity()
@@ -249,6 +249,7 @@ def record_page(
         can_edit=can_edit,
         pending_request=pending,
         ask=ask or {},
+        notice=notice,
     )
     # A withdrawn record keeps its page (the citation, the reason): gone, not missing.
     if shown["status"] == "withdrawn":

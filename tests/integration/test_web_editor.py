@@ -143,3 +143,36 @@ def test_others_cannot_open_the_edit_form(client: FlaskClient) -> None:
     )
     other = client.get(f"/records/{record_id}/edit", headers={**PAGE, **as_user("bram")})
     assert other.status_code == 404  # a draft of someone else does not exist for them
+
+
+def test_new_version_and_withdrawal_from_the_record_page(client: FlaskClient) -> None:
+    headers = {**PAGE, **as_user("anna")}
+    record_id = (
+        client.post(
+            "/records/new?kind=dataset", data=dataset_form(action="publish"), headers=headers
+        )
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
+    page = client.get(f"/records/{record_id}", headers=headers).get_data(as_text=True)
+    assert "Start a new version" in page and "Withdraw this record" in page
+
+    started = client.post(f"/records/{record_id}/new-version", headers=headers)
+    assert started.status_code == 303 and started.headers["Location"].endswith("/edit")
+    again = client.post(f"/records/{record_id}/new-version", headers=headers)
+    assert again.status_code == 409 and "already open" in again.get_data(as_text=True)
+
+    revision = str(client.get(f"/api/datasets/{record_id}").json["revision"])
+    no_reason = client.post(
+        f"/records/{record_id}/withdraw", data={"revision": revision}, headers=headers
+    )
+    assert no_reason.status_code == 422 and "readers will see it" in no_reason.get_data(
+        as_text=True
+    )
+    gone = client.post(
+        f"/records/{record_id}/withdraw",
+        data={"revision": revision, "reason": "Participants withdrew consent."},
+        headers=headers,
+    )
+    assert gone.status_code == 303
+    assert client.get(f"/records/{record_id}", headers=PAGE).status_code == 410
