@@ -3,6 +3,7 @@ measured in one run on whatever catalogue the settings point at (by default the 
 in ./var), and the weight of what a page loads.
 
     catalogue demo --no-serve && python -m bench.pages --repeat 30
+    bash bench/run.sh pages --load 100000     # PostgreSQL + Elasticsearch, 10^5 records
 
 Wall time inside the app (Flask's test client: no network, no browser), so on the embedded
 backend it includes the search itself. The ratio to the API request shows what rendering HTML
@@ -20,7 +21,8 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from bench.search import percentile
+from bench import data
+from bench.search import percentile, prepared_state, settings_from_env
 from catalogue.app import create_app
 from catalogue.config import Settings
 
@@ -65,8 +67,25 @@ def pairs(client: FlaskClient) -> list[tuple[str, str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=30, help="timed calls of each request")
+    parser.add_argument(
+        "--load",
+        type=int,
+        metavar="N",
+        help="first load N synthetic records into the test services (CATALOGUE_TEST_*: "
+        "PostgreSQL and Elasticsearch, as bench/run.sh starts them) and measure there",
+    )
     args = parser.parse_args()
-    client = create_app(Settings.from_env()).test_client()
+    settings = Settings.from_env()
+    if args.load:
+        settings = settings_from_env()
+        state = prepared_state(settings)
+        data.empty(state.db.engine)
+        state.backend.drop_indices()
+        data.load(state.db.engine, args.load)
+        state.indexer.render()
+        state.indexer.reindex()
+        print(f"{args.load:,} records on PostgreSQL and Elasticsearch\n")
+    client = create_app(settings).test_client()
     print("| page | p50 | p95 | API request, p50 | page / API |\n|---|---:|---:|---:|---:|")
     for what, page, api in pairs(client):
         page_ms = timed(client, page, args.repeat, PAGE)

@@ -7,6 +7,7 @@
 #   bash bench/run.sh --records 10000 100000 1000000 --seconds 20
 #   bash bench/run.sh reports --records 100000 --repeat 7
 #   bash bench/run.sh embedded                 # embedded backend beside Elasticsearch
+#   bash bench/run.sh pages --load 100000      # web pages beside their API requests
 set -euo pipefail
 ES_HEAP="${ES_HEAP:-2g}"
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/services.sh"
@@ -14,5 +15,6 @@ say "Benchmarks"
 case "${1:-}" in
   reports) shift; .venv/bin/python -m bench.reports "$@" ;;
   embedded) shift; .venv/bin/python -m bench.embedded "$@" ;;
+  pages) shift; .venv/bin/python -m bench.pages "$@" ;;
   *) .venv/bin/python -m bench.search "$@" ;;
 esac
