@@ -18,7 +18,7 @@ from catalogue.api.context import reader
 from catalogue.domain.openaccess import CATEGORIES, STATUSES
 from catalogue.models import Department, Theme
 from catalogue.services.reports import fair_report, open_access_report
-from catalogue.web import charts
+from catalogue.web import charts, forms
 from catalogue.web.labels import FIXED_LABELS
 from schemas.reports import FairReportArgsSchema, OpenAccessReportArgsSchema
 from search.reports import ReportQuery
@@ -32,11 +32,7 @@ SCHEMES = {"dutch": (CATEGORIES, "dutch_open_share"), "international": (STATUSES
 
 def _args(schema: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The filters in the URL, loaded by the API's own schema; problems named, not fatal."""
-    raw: dict[str, Any] = {}
-    for name, field in schema.fields.items():
-        values = [value for value in request.args.getlist(name) if value.strip()]
-        if values:
-            raw[name] = values if field.__class__.__name__ == "List" else values[0]
+    raw = forms.query_arguments(schema, request.args)
     try:
         return schema.load(raw), {}
     except ValidationError as exc:

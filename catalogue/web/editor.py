@@ -15,6 +15,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from catalogue.api.context import reader, transaction
@@ -119,9 +120,7 @@ def _form_page(
     return body, status
 
 
-def _as_multidict(values: dict[str, Any]) -> Any:
-    from werkzeug.datastructures import MultiDict
-
+def _as_multidict(values: dict[str, Any]) -> MultiDict[str, str]:
     pairs: list[tuple[str, str]] = []
     for key, value in values.items():
         for item in value if isinstance(value, list) else [value]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from marshmallow import Schema, fields
 from werkzeug.datastructures import MultiDict
 
 # Repeatable groups and their columns, as the API names them.
@@ -159,3 +160,14 @@ def flat_errors(errors: Mapping[str, Any], prefix: str = "") -> dict[str, list[s
         )
         renamed[fixed] = messages
     return renamed
+
+
+def query_arguments(schema: Schema, args: MultiDict[str, str]) -> dict[str, Any]:
+    """The URL's arguments a schema knows, as it loads them: repeated ones as lists, empty
+    ones dropped (a filter form sends every field, chosen or not)."""
+    found: dict[str, Any] = {}
+    for name, field in schema.fields.items():
+        values = [value for value in args.getlist(name) if value.strip()]
+        if values:
+            found[name] = values if isinstance(field, fields.List) else values[0]
+    return found

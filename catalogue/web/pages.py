@@ -27,7 +27,7 @@ from catalogue.services.permissions import Identity
 from catalogue.services.records import RecordService, datasets, publications, read_any
 from catalogue.services.reports import fair_report, open_access_report
 from catalogue.services.search import search_records
-from catalogue.web import labels
+from catalogue.web import forms, labels
 from schemas.search import MAX_WINDOW, SearchArgsSchema
 from search.query import SearchBackend, SearchResult, encode_after
 from search.reports import ReportQuery
@@ -113,7 +113,7 @@ def search() -> str | tuple[str, int]:
     form = request.args
     problems: dict[str, Any] = {}
     try:
-        args = _SEARCH_ARGS.load(_query_of(form))
+        args = _SEARCH_ARGS.load(forms.query_arguments(_SEARCH_ARGS, form))
     except ValidationError as exc:
         problems = exc.normalized_messages()  # type: ignore[no-untyped-call]
         args = _SEARCH_ARGS.load({"q": form.get("q", "")[:500]}) if "q" not in problems else {}
@@ -134,17 +134,6 @@ def search() -> str | tuple[str, int]:
         link=_link_with,
     )
     return (body, 422) if problems else body
-
-
-def _query_of(form: MultiDict[str, str]) -> dict[str, Any]:
-    """The search arguments in the URL: repeated filters as lists, empty fields dropped."""
-    query: dict[str, Any] = {}
-    for name, field in _SEARCH_ARGS.fields.items():
-        values = [value for value in form.getlist(name) if value.strip()]
-        if not values:
-            continue
-        query[name] = values if field.__class__.__name__ == "List" else values[0]
-    return query
 
 
 def _facets(result: SearchResult, chosen: dict[str, list[str]]) -> list[dict[str, Any]]:

@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from catalogue.api.context import reader
 from catalogue.api.identity import csrf_token, current_identity
-from catalogue.domain.errors import ServiceError
 from catalogue.models import AccessRight, Department, ResourceType, Theme
 from catalogue.web.labels import FACET_TITLES, FIXED_LABELS
 
@@ -130,9 +129,3 @@ def init_web(app: Flask) -> None:
         if chosen in LANGUAGES and request.cookies.get("lang") != chosen:
             response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="Lax")
         return response
-
-
-def message_of(exc: Exception) -> str:
-    if isinstance(exc, ServiceError):
-        return exc.message
-    return str(getattr(exc, "description", "") or "")
