@@ -32,7 +32,15 @@ from schemas.search import MAX_WINDOW, SearchArgsSchema
 from search.query import SearchBackend, SearchResult, encode_after
 from search.reports import ReportQuery
 
-blp = Blueprint(
+
+class _PagesBlueprint(Blueprint):
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """A year for a versioned asset URL (``?v=`` is its content hash, so a change is a
+        new URL); otherwise browsers ask again each time."""
+        return 365 * 86400 if request.args.get("v") else None
+
+
+blp = _PagesBlueprint(
     "web",
     __name__,
     template_folder="templates",

@@ -276,3 +276,12 @@ def test_a_refused_correction_keeps_what_the_librarian_typed(client: FlaskClient
     assert 'value="Seen in the repository."' in shown
     researcher = text_of(client.get("/worklists/unknown", headers={**PAGE, **as_user("bram")}))
     assert "Correct the status" not in researcher  # the form is for library staff
+
+
+def test_versioned_assets_are_cached_for_a_year(client: FlaskClient) -> None:
+    page = text_of(client.get("/", headers=PAGE))
+    css = re.search(r'href="(/assets/catalogue\.css\?v=[0-9a-f]{10})"', page)
+    assert css
+    response = client.get(css.group(1))
+    assert response.status_code == 200 and "max-age=31536000" in response.headers["Cache-Control"]
+    assert "max-age" not in client.get("/assets/catalogue.css").headers.get("Cache-Control", "")
