@@ -125,6 +125,10 @@ def init_web(app: Flask) -> None:
 
     @app.after_request
     def _remember_language(response: Any) -> Any:
+        if response.mimetype == "text/html":
+            # The language follows the browser and the cookie: caches must keep them apart.
+            response.vary.add("Accept-Language")
+            response.vary.add("Cookie")
         chosen = request.args.get("lang")
         if chosen in LANGUAGES and request.cookies.get("lang") != chosen:
             response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="Lax")

@@ -176,6 +176,7 @@ def test_the_pages_speak_dutch_and_the_switch_keeps_the_page(client: FlaskClient
     dutch = client.get("/search?q=migraine&lang=nl", headers=PAGE)
     page = text_of(dutch)
     assert '<html lang="nl">' in page and "Zoeken" in page and "1 resultaat" in words_of(page)
+    assert {"Accept-Language", "Cookie"} <= set(dutch.headers["Vary"].replace(" ", "").split(","))
     assert "lang=nl" in dutch.headers["Set-Cookie"]
     # The choice is remembered, and the switch back leads to the same search.
     again = text_of(client.get("/search?q=migraine", headers=PAGE))
