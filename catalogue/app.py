@@ -27,7 +27,16 @@ from catalogue.api.routing import ID_SCHEMA, IdConverter
 from catalogue.api.security_headers import add_security_headers
 from catalogue.config import Settings
 from catalogue.domain.errors import ServiceError
-from catalogue.web import admin, dashboards, editor, mine, pages, stewardship, worklists
+from catalogue.web import (
+    admin,
+    dashboards,
+    editor,
+    login,
+    mine,
+    pages,
+    stewardship,
+    worklists,
+)
 from catalogue.web.rendering import error_page, init_web, wants_a_page
 from search import SearchConfig, SearchEngine
 from search.elastic import ElasticBackend
@@ -168,6 +177,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(stewardship.blp)
     app.register_blueprint(worklists.blp)
     app.register_blueprint(admin.blp)
+    app.register_blueprint(login.blp)
     init_web(app)
     _register_error_handlers(app)
     app.teardown_appcontext(close_session)

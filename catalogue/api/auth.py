@@ -7,8 +7,8 @@
 - ``POST /auth/logout`` ends the session, and the provider's too when it offers RP-initiated
   logout.
 - ``GET /auth/session`` tells a page who is logged in and gives it the CSRF token.
-- ``GET/POST /auth/dev-login`` (development mode only) lets a newcomer log in as a demo
-  researcher, librarian, data steward or administrator.
+- ``GET/POST /auth/dev-login`` (development mode only; a page, so it is in
+  ``catalogue.web.login``) lets a newcomer log in as a demo person.
 """
 
 from __future__ import annotations
@@ -33,8 +33,7 @@ from joserfc.errors import JoseError
 from catalogue.api.context import db
 from catalogue.api.identity import csrf_token, current_identity, is_safe_next, start_session
 from catalogue.domain.errors import Forbidden, NotFound, ServiceUnavailable
-from catalogue.models import User
-from catalogue.services.accounts import ensure_dev_users, user_from_claims
+from catalogue.services.accounts import user_from_claims
 from catalogue.services.audit import security_event
 
 log = logging.getLogger(__name__)
@@ -50,18 +49,6 @@ _PAGE = """<!doctype html>
 <body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto">
 <h1>{{ title }}</h1>
 {% if message %}<p role="alert">{{ message }}</p>{% endif %}
-{% if users %}
-<p>Development mode: pick a demo person to act as. Production refuses to start with this on.</p>
-<form method="post" action="/auth/dev-login">
-  <input type="hidden" name="csrf_token" value="{{ csrf }}">
-  <input type="hidden" name="next" value="{{ next }}">
-  {% for user in users %}
-  <p><label><input type="radio" name="user" value="{{ user.id }}"
-     {% if loop.first %}checked{% endif %}> {{ user.name }}</label></p>
-  {% endfor %}
-  <button type="submit">Log in</button>
-</form>
-{% endif %}
 <p><a href="/">Back to the catalogue</a></p>
 </body></html>"""
 
@@ -178,29 +165,3 @@ def who() -> Response:
             "development_login": bool(_settings().dev_login_enabled),
         }
     )
-
-
-@blp.route("/dev-login", methods=["GET", "POST"])
-def dev_login() -> Any:
-    if not _settings().dev_login_enabled:
-        raise NotFound("The development login is off.")
-    with db().unit_of_work() as work:
-        users = [{"id": user.id, "name": user.name} for user in ensure_dev_users(work)]
-    if request.method == "GET":
-        target = _next_from(request.args.get("next"))
-        return _page("Development login", users=users, csrf=csrf_token(), next=target)
-    chosen = request.form.get("user", "")
-    with db().unit_of_work() as work:
-        user = work.get(User, int(chosen)) if chosen.isdigit() else None
-        if user is None or not user.subject.startswith("dev|") or not user.active:
-            return _page(
-                "Development login",
-                "Pick one of the listed people.",
-                422,
-                users=users,
-                csrf=csrf_token(),
-                next=_next_from(request.form.get("next")),
-            )
-        security_event(work, "login", user.id, {"via": "development login"})
-    start_session(user)
-    return redirect(_next_from(request.form.get("next")))

@@ -86,6 +86,7 @@ def test_a_partner_searches_narrows_by_two_facets_and_opens_a_record(
         ("open-access-dashboard", "/open-access"),
         ("fair-dashboard", "/fair"),
         ("home-dutch", "/?lang=nl"),
+        ("development-login", "/auth/dev-login"),
     ],
 )
 def test_every_page_type_is_accessible(
