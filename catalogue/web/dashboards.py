@@ -15,9 +15,10 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from catalogue.api.context import reader
+from catalogue.domain.errors import NotFound
 from catalogue.domain.openaccess import CATEGORIES, STATUSES
-from catalogue.models import Department, Theme
-from catalogue.services.reports import fair_report, open_access_report
+from catalogue.models import Department, ReportSnapshot, Theme
+from catalogue.services.reports import fair_report, list_snapshots, open_access_report
 from catalogue.web import charts, forms
 from catalogue.web.labels import FIXED_LABELS
 from schemas.reports import FairReportArgsSchema, OpenAccessReportArgsSchema
@@ -147,3 +148,49 @@ def fair() -> tuple[str, int] | str:
         csv_link=_csv_link("reports.FairReport"),
     )
     return (body, 422) if problems else body
+
+
+@blp.get("/snapshots")
+def snapshots() -> str:
+    """Frozen yearly figures, newest first (``catalogue report snapshot --year``)."""
+    with reader() as session:
+        found = list_snapshots(session)
+    return render_template("web/snapshots.html", snapshots=found)
+
+
+@blp.get("/snapshots/<id:snapshot_id>")
+def snapshot(snapshot_id: int) -> str:
+    """One snapshot: its year's Open Access and FAIR figures as on the day it was taken,
+    overall and per theme and department."""
+    with reader() as session:
+        found = session.get(ReportSnapshot, snapshot_id)
+        if found is None:
+            raise NotFound(_("No snapshot %(n)s.", n=snapshot_id))
+        figures = found.figures
+        themes = dict(session.execute(select(Theme.id, Theme.label)).all())
+        departments = dict(session.execute(select(Department.id, Department.label)).all())
+    return render_template(
+        "web/snapshot.html",
+        snapshot=found,
+        open_access=_first_year(figures.get("open_access", {})),
+        fair=_first_year(figures.get("fair", {})),
+        groups=[
+            (
+                _("Per innovation theme"),
+                themes,
+                figures.get("open_access_by_theme", {}),
+                figures.get("fair_by_theme", {}),
+            ),
+            (
+                _("Per department"),
+                departments,
+                figures.get("open_access_by_department", {}),
+                figures.get("fair_by_department", {}),
+            ),
+        ],
+    )
+
+
+def _first_year(report: dict[str, Any]) -> dict[str, Any] | None:
+    years = report.get("years") or []
+    return years[0] if years else None

@@ -87,6 +87,7 @@ def test_a_partner_searches_narrows_by_two_facets_and_opens_a_record(
         ("fair-dashboard", "/fair"),
         ("home-dutch", "/?lang=nl"),
         ("development-login", "/auth/dev-login"),
+        ("snapshots", "/snapshots"),
     ],
 )
 def test_every_page_type_is_accessible(

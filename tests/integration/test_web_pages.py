@@ -286,3 +286,26 @@ def test_versioned_assets_are_cached_for_a_year(client: FlaskClient) -> None:
     response = client.get(css.group(1))
     assert response.status_code == 200 and "max-age=31536000" in response.headers["Cache-Control"]
     assert "max-age" not in client.get("/assets/catalogue.css").headers.get("Cache-Control", "")
+
+
+def test_snapshots_are_listed_and_shown_as_frozen(
+    client: FlaskClient, app: Any, monkeypatch: Any
+) -> None:
+    from click.testing import CliRunner
+
+    from catalogue.cli import main
+
+    published(client, "publications", publication_date="2020-03-01", doi=None)
+    published(client, publication_date="2020-06-01")
+    for name, value in app.extensions["catalogue"].settings.to_environ().items():
+        monkeypatch.setenv(name, value)
+    taken = CliRunner().invoke(main, ["report", "snapshot", "--year", "2020", "--by", "lotte"])
+    assert taken.exit_code == 0, taken.output
+
+    listing = text_of(client.get("/snapshots", headers=PAGE))
+    snapshot_id = client.get("/api/reports/snapshots").json[0]["id"]
+    assert f"/snapshots/{snapshot_id}" in listing
+    page = words_of(text_of(client.get(f"/snapshots/{snapshot_id}", headers=PAGE)))
+    assert "Snapshot of 2020" in page and "Taken by lotte." in page
+    assert "of 1 dataset" in page and "of 1 publication" in page and "Neuroscience" in page
+    assert client.get("/snapshots/999999", headers=PAGE).status_code == 404
