@@ -95,8 +95,12 @@ def _form_page(
     status: int = 200,
     message: str = "",
 ) -> tuple[str, int]:
+    # A form that was posted shows the rows it had (an empty last row included), plus one
+    # for the group whose "Add" button was pressed; a fresh form offers one empty row.
+    added = values.pop("_add", None)
+    posted = request.method == "POST"
     extra = {
-        group: forms.row_count(values, group, extra=int(values.get(f"_more-{group}", 0)) + 1)
+        group: forms.row_count(values, group, extra=int(group == added) if posted else 1)
         for group in forms.KIND_GROUPS[kind]
     }
     fair = (
@@ -132,8 +136,7 @@ def _more_rows(values: dict[str, Any]) -> dict[str, Any] | None:
     """ "Add a row" buttons: show the form again with one more empty row, saving nothing."""
     action = request.form.get("action", "")
     if action.startswith("add-") and action[4:] in forms.GROUPS:
-        group = action[4:]
-        values[f"_more-{group}"] = int(values.get(f"_more-{group}", 0) or 0) + 1
+        values["_add"] = action[4:]
         return values
     return None
 

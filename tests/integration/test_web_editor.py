@@ -176,3 +176,24 @@ def test_new_version_and_withdrawal_from_the_record_page(client: FlaskClient) ->
     )
     assert gone.status_code == 303
     assert client.get(f"/records/{record_id}", headers=PAGE).status_code == 410
+
+
+def test_add_a_row_adds_one_row_and_saves_nothing(client: FlaskClient) -> None:
+    headers = {**PAGE, **as_user("anna")}
+    fresh = client.get("/records/new?kind=dataset", headers=headers).get_data(as_text=True)
+    assert 'name="creators-0-name"' in fresh and 'name="creators-1-name"' not in fresh
+
+    once = client.post(
+        "/records/new?kind=dataset",
+        data=dataset_form(action="add-creators"),
+        headers=headers,
+    ).get_data(as_text=True)
+    assert 'name="creators-1-name"' in once and 'name="creators-2-name"' not in once
+    assert 'value="Jansen, Anna"' in once  # what was typed stays
+    twice = client.post(
+        "/records/new?kind=dataset",
+        data=dataset_form(action="add-creators", **{"creators-1-name": ""}),
+        headers=headers,
+    ).get_data(as_text=True)
+    assert 'name="creators-2-name"' in twice and 'name="creators-3-name"' not in twice
+    assert client.get("/api/datasets?owner=me", headers=as_user("anna")).json["total"] == 0
