@@ -39,7 +39,10 @@ def _args(schema: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     except ValidationError as exc:
         problems: dict[str, Any] = exc.normalized_messages()  # type: ignore[no-untyped-call]
         kept = {key: value for key, value in raw.items() if key not in problems}
-        return schema.load(kept), problems
+        try:
+            return schema.load(kept), problems
+        except ValidationError:  # a rule across fields: show the defaults
+            return schema.load({}), problems
 
 
 def _query(args: dict[str, Any], scope: str) -> ReportQuery:

@@ -61,9 +61,12 @@ def _render(
         scores = dict(
             session.execute(select(Dataset.id, Dataset.fair_score).where(Dataset.id.in_(ids))).all()
         )
-        requests = access.list_requests(session, identity, None)
-        if not identity.has_role("data_steward"):
-            requests = [r for r in requests if r.requester_id == identity.user_id]
+        # Stewards see everyone's requests in their queue; here, only the person's own.
+        requests = [
+            item
+            for item in access.list_requests(session, identity, None)
+            if item.requester_id == identity.user_id
+        ]
         titles = dict(
             session.execute(
                 select(Record.id, Record.title).where(
@@ -77,7 +80,7 @@ def _render(
         records=records,
         total=result.total,
         scores=scores,
-        requests=[r for r in requests if r.requester_id == identity.user_id],
+        requests=requests,
         titles=titles,
         tokens=tokens,
         new_token=new_token,
