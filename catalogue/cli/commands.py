@@ -185,8 +185,8 @@ def demo(
         _load_demo(state, load_demo, n_datasets, n_publications, seed)
     if serve:
         console.print(
-            f"Serving on [bold]http://{host}:{port}/[/] - API docs at "
-            f"http://{host}:{port}/api/docs, try [bold]curl "
+            f"Serving on [bold]http://{host}:{port}/[/] - open it in a browser (Log in: act as "
+            f"any demo person); API docs at http://{host}:{port}/api/docs, or try [bold]curl "
             f"http://{host}:{port}/api/datasets?theme=genetics[/].  Ctrl-C stops."
         )
         # The in-process worker retries whatever indexing after a request could not do.
