@@ -29,6 +29,7 @@ from catalogue.config import Settings
 from catalogue.domain.errors import ServiceError
 from catalogue.web import (
     admin,
+    coeditors,
     dashboards,
     editor,
     login,
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(worklists.blp)
     app.register_blueprint(admin.blp)
     app.register_blueprint(login.blp)
+    app.register_blueprint(coeditors.blp)
     init_web(app)
     _register_error_handlers(app)
     app.teardown_appcontext(close_session)

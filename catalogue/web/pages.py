@@ -22,7 +22,7 @@ from catalogue.api.identity import current_identity
 from catalogue.api.records import as_the_api_shows
 from catalogue.domain.errors import NotFound
 from catalogue.models import AccessRequest, Dataset, Record, Theme
-from catalogue.services import citations, permissions
+from catalogue.services import access, citations, permissions
 from catalogue.services.permissions import Identity
 from catalogue.services.records import RecordService, datasets, publications, read_any
 from catalogue.services.reports import fair_report, open_access_report
@@ -213,7 +213,11 @@ def record(record_id: str) -> tuple[str, int] | str:
 
 
 def record_page(
-    record_id: str, status: int = 200, ask: dict[str, str] | None = None, notice: str = ""
+    record_id: str,
+    status: int = 200,
+    ask: dict[str, str] | None = None,
+    notice: str = "",
+    editor_typed: str = "",
 ) -> tuple[str, int]:
     """A record's page; ``ask`` shows the access request form again with what was typed."""
     identity = current_identity()
@@ -222,6 +226,12 @@ def record_page(
         shown = as_the_api_shows(found)
         fair = found.fair_assessment if isinstance(found, Dataset) else None
         can_edit = permissions.can_edit(identity, found)
+        coeditors = (
+            [(e.user_id, e.user.name) for e in access.editors(session, identity, found)]
+            if permissions.can_see_history(identity, found)
+            else None
+        )
+        may_manage = permissions.can_manage_editors(identity, found)
         versions = [
             {"id": v.id, "number": v.version_number, "status": v.status, "latest": v.is_latest}
             for v in _versions(session, identity, found)
@@ -247,6 +257,9 @@ def record_page(
         pending_request=pending,
         ask=ask or {},
         notice=notice,
+        coeditors=coeditors,
+        may_manage_editors=may_manage,
+        editor_typed=editor_typed,
     )
     # A withdrawn record keeps its page (the citation, the reason): gone, not missing.
     if shown["status"] == "withdrawn":

@@ -309,3 +309,33 @@ def test_snapshots_are_listed_and_shown_as_frozen(
     assert "Snapshot of 2020" in page and "Taken by lotte." in page
     assert "of 1 dataset" in page and "of 1 publication" in page and "Neuroscience" in page
     assert client.get("/snapshots/999999", headers=PAGE).status_code == 404
+
+
+def test_the_owner_adds_and_removes_a_co_editor_on_the_record_page(client: FlaskClient) -> None:
+    as_user("bram")  # Bram has logged in once, so he can be named
+    draft = client.post("/api/datasets", json=minimal_dataset(), headers=as_user("anna")).json
+    owner = {**PAGE, **as_user("anna")}
+
+    unknown = client.post(
+        f"/records/{draft['id']}/editors", data={"who": "nobody@example.org"}, headers=owner
+    )
+    assert unknown.status_code == 422
+    assert 'value="nobody@example.org"' in text_of(unknown)  # kept to correct
+    added = client.post(
+        f"/records/{draft['id']}/editors", data={"who": "bram@example.org"}, headers=owner
+    )
+    assert added.status_code == 303
+    bram_sees = text_of(client.get(f"/records/{draft['id']}", headers={**PAGE, **as_user("bram")}))
+    assert "Co-editors" in bram_sees and "Edit" in bram_sees  # he may edit now
+    assert "Add a co-editor" not in bram_sees  # only the owner manages them
+    page = text_of(client.get(f"/records/{draft['id']}", headers=owner))
+    user_id = re.search(r"/editors/(\d+)/remove", page)
+    assert user_id
+    removed = client.post(
+        f"/records/{draft['id']}/editors/{user_id.group(1)}/remove", headers=owner
+    )
+    assert removed.status_code == 303
+    assert (
+        client.get(f"/records/{draft['id']}", headers={**PAGE, **as_user("bram")}).status_code
+        == 404
+    )
