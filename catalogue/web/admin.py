@@ -4,16 +4,25 @@ provider roles follow the login provider and are shown, not edited."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
-from catalogue.domain.errors import ServiceError
+from catalogue.domain.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from catalogue.domain.terms import ROLES
 from catalogue.models import EnrichmentJob
 from catalogue.services import accounts
+from catalogue.services.permissions import can_administer
+from catalogue.services.vocabularies import EDITABLE, list_terms, save_term
+from catalogue.web.labels import THEME_GROUPS
+from schemas.terms import TermChangeSchema, ThemeChangeSchema
 
 blp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -64,3 +73,60 @@ def change_user(user_id: int) -> Response:
     except ServiceError as exc:
         return redirect(url_for("admin.overview", problem=exc.message) + "#people", code=303)
     return redirect(url_for("admin.overview", changed=user_id) + "#people", code=303)
+
+
+_CHANGES = {"themes": ThemeChangeSchema(), "departments": TermChangeSchema()}
+_NEW_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+
+
+@blp.get("/vocabularies/<vocabulary>")
+def vocabulary(vocabulary: str) -> Response | str | tuple[str, int]:
+    identity = current_identity()
+    if identity.is_anonymous:
+        return redirect(url_for("auth.login", next=request.path))
+    return _vocabulary_page(vocabulary)
+
+
+def _vocabulary_page(
+    vocabulary: str, typed: dict[str, Any] | None = None, status: int = 200
+) -> tuple[str, int]:
+    """The terms with a form each; ``typed`` shows a refused change again, as typed."""
+    if vocabulary not in EDITABLE:
+        raise NotFound(f"No vocabulary {vocabulary!r} to maintain here.")
+    if not can_administer(current_identity()):
+        raise Forbidden("Only administrators (with the admin scope) maintain vocabularies.")
+    with reader() as session:
+        terms = list_terms(session, vocabulary)
+    page = render_template(
+        "web/vocabulary.html",
+        vocabulary=vocabulary,
+        terms=terms,
+        groups=THEME_GROUPS,
+        typed=typed or {},
+    )
+    return page, status
+
+
+@blp.post("/vocabularies/<vocabulary>")
+def save(vocabulary: str) -> Response | tuple[str, int]:
+    identity = current_identity()
+    if vocabulary not in EDITABLE:
+        raise NotFound(f"No vocabulary {vocabulary!r} to maintain here.")
+    term_id = (request.form.get("term_id") or "").strip()
+    form = {"label": request.form.get("label", ""), "retired": request.form.get("retired") == "on"}
+    if vocabulary == "themes":
+        form["group"] = request.form.get("group", "")
+    typed = {"term_id": term_id, **form}
+    try:
+        if not _NEW_ID.match(term_id):
+            raise InvalidInput({"term_id": [_("2-64 lower-case letters, digits and '-'.")]})
+        data = _CHANGES[vocabulary].load(form)
+        with transaction() as session:
+            save_term(session, identity, vocabulary, term_id, data)
+    except ValidationError as exc:
+        errors = exc.normalized_messages()  # type: ignore[no-untyped-call]
+        return _vocabulary_page(vocabulary, {**typed, "errors": errors}, 422)
+    except ServiceError as exc:
+        errors = (exc.errors or {}).get("json") or {"_": [exc.message]}
+        return _vocabulary_page(vocabulary, {**typed, "errors": errors}, exc.status)
+    return redirect(url_for("admin.vocabulary", vocabulary=vocabulary, saved=term_id), code=303)

@@ -22,6 +22,10 @@ def test_an_administrator_grants_a_role_and_it_is_audited(visit: Visit) -> None:
     expect(page.get_by_label("librarian for Bram Bakker (researcher)")).to_be_checked()
     expect(page.get_by_role("cell", name="user_changed").first).to_be_visible()
 
+    page.get_by_role("link", name="Innovation themes").click()
+    visit.screenshot("vocabulary-themes")
+    assert visit.accessibility_problems() == []
+
 
 def test_a_researcher_cannot_open_the_administration(visit: Visit) -> None:
     page = log_in_as(visit, "Bram Bakker (researcher)")

@@ -339,3 +339,25 @@ def test_the_owner_adds_and_removes_a_co_editor_on_the_record_page(client: Flask
         client.get(f"/records/{draft['id']}", headers={**PAGE, **as_user("bram")}).status_code
         == 404
     )
+
+
+def test_administrators_maintain_themes_on_a_page(client: FlaskClient) -> None:
+    admin = {**PAGE, **as_user("ada", "administrator")}
+    page = text_of(client.get("/admin/vocabularies/themes", headers=admin))
+    assert "genetics" in page and 'name="group"' in page
+
+    renamed = client.post(
+        "/admin/vocabularies/themes",
+        data={"term_id": "genetics", "label": "Genetics & Genomics", "group": "innovation-theme"},
+        headers=admin,
+    )
+    assert renamed.status_code == 303
+    assert client.get("/api/vocabularies/themes/genetics").json["label"] == "Genetics & Genomics"
+    blank = client.post(
+        "/admin/vocabularies/themes",
+        data={"term_id": "new-theme", "label": " ", "group": "fundamental"},
+        headers=admin,
+    )
+    assert blank.status_code == 422 and 'value="new-theme"' in text_of(blank)
+    refused = client.get("/admin/vocabularies/themes", headers={**PAGE, **as_user("bram")})
+    assert refused.status_code == 403
