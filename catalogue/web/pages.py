@@ -7,6 +7,7 @@ API would refuse. Pages read and search without JavaScript: the search state liv
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
@@ -92,10 +93,7 @@ def home() -> str:
             groups.setdefault(theme.group, []).append(
                 {"id": theme.id, "label": theme.label, "count": theme_counts.get(theme.id, 0)}
             )
-        open_access = _latest_year(
-            open_access_report(session, _backend(), ReportQuery(scope="peer-reviewed-articles"))
-        )
-        fair = _latest_year(fair_report(session, _backend(), ReportQuery(scope="all")))
+        open_access, fair = _objectives(session)
     return render_template(
         "web/home.html",
         newest=_hits(result),
@@ -108,6 +106,26 @@ def home() -> str:
         open_access=open_access,
         fair=fair,
     )
+
+
+OBJECTIVES_TTL = 60.0  # seconds the home page's two figures may lag; the dashboards are exact
+
+
+def _objectives(session: Session) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """This year's Open Access and FAIR figures for the home page, computed at most once a
+    minute per process: both reports cost more than the rest of the page together."""
+    cached = current_app.extensions.get("catalogue_home_objectives")
+    if cached is not None and time.monotonic() - cached[0] < OBJECTIVES_TTL:
+        figures: tuple[dict[str, Any] | None, dict[str, Any] | None] = cached[1]
+        return figures
+    figures = (
+        _latest_year(
+            open_access_report(session, _backend(), ReportQuery(scope="peer-reviewed-articles"))
+        ),
+        _latest_year(fair_report(session, _backend(), ReportQuery(scope="all"))),
+    )
+    current_app.extensions["catalogue_home_objectives"] = (time.monotonic(), figures)
+    return figures
 
 
 def _latest_year(report: dict[str, Any]) -> dict[str, Any] | None:

@@ -125,6 +125,8 @@ def empty_catalogue(app: Flask) -> None:
                     term.group = seeds[term.id]["group"]
     # A fresh index too; the backend creates it again on its next use.
     state.backend.drop_indices()
+    # And no figures the home page computed from this test's records.
+    app.extensions.pop("catalogue_home_objectives", None)
 
 
 @pytest.fixture()

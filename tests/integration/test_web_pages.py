@@ -49,6 +49,8 @@ def test_the_home_page_offers_search_themes_objectives_and_newest(client: FlaskC
     assert f"/records/{record['id']}" in page
     assert "/search?theme=neuroscience" in page  # the theme the record has, with its count
     assert "Research is FAIR" in page and "Open Access is the norm" in page
+    fair = client.get("/api/reports/fair").json["years"][-1]
+    assert f"of {fair['datasets']} datasets of {fair['year']}" in page  # the report's figure
 
 
 def test_search_narrows_by_facets_and_keeps_its_state_in_the_url(client: FlaskClient) -> None:
