@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -76,6 +77,15 @@ class Record(Base):
         CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
         # Two requests for a new version at the same moment must not both make "version 2".
         Index("uq_records_concept_version", "concept_id", "version_number", unique=True),
+        # ...nor each start a draft of it: one open draft per work (new versions read the
+        # highest number before writing, so two could otherwise take 2 and 3).
+        Index(
+            "uq_records_open_draft",
+            "concept_id",
+            unique=True,
+            postgresql_where=text("status = 'draft'"),
+            sqlite_where=text("status = 'draft'"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_record_id)

@@ -81,6 +81,11 @@ _SCALARS = {
 }
 
 
+# How the databases name the unique indexes a version race runs into (PostgreSQL names the
+# index, SQLite its columns).
+_VERSION_RACE = ("version_number", "uq_records_open_draft", "records.concept_id")
+
+
 class RecordService(Generic[R]):
     """Lifecycle of one kind of record (datasets or publications)."""
 
@@ -408,8 +413,9 @@ class RecordService(Generic[R]):
                 raise Conflict(
                     "This DOI is already registered.", {"json": {"doi": ["Already registered."]}}
                 ) from exc
-            if "version_number" in str(exc.orig):
-                # Another request made this version at the same moment (the unique index).
+            # Another request opened a version of this work at the same moment (the unique
+            # indexes: one number per version, one open draft per work).
+            if any(mark in str(exc.orig) for mark in _VERSION_RACE):
                 raise Conflict(
                     "Another new version of this work was started at the same moment; "
                     "read the work's versions again."
