@@ -31,7 +31,7 @@ from flask import (
 from joserfc.errors import JoseError
 
 from catalogue.api.context import db
-from catalogue.api.identity import csrf_token, current_identity, is_safe_next, start_session
+from catalogue.api.identity import csrf_token, current_identity, safe_next, start_session
 from catalogue.domain.errors import Forbidden, NotFound, ServiceUnavailable
 from catalogue.services.accounts import user_from_claims
 from catalogue.services.audit import security_event
@@ -65,13 +65,9 @@ def _page(title: str, message: str = "", status: int = 200, **extra: Any) -> tup
     return render_template_string(_PAGE, title=title, message=message, **extra), status
 
 
-def _next_from(value: str | None) -> str:
-    return value if value is not None and is_safe_next(value) else "/"
-
-
 @blp.get("/login")
 def login() -> Any:
-    target = _next_from(request.args.get("next"))
+    target = safe_next(request.args.get("next"))
     client = _sso()
     if client is None:
         if _settings().dev_login_enabled:
@@ -86,7 +82,7 @@ def callback() -> Any:
     client = _sso()
     if client is None:
         raise NotFound("Login is not configured.")
-    target = _next_from(session.pop(_NEXT, None))
+    target = safe_next(session.pop(_NEXT, None))
     try:
         token = client.authorize_access_token()
         claims = dict(token.get("userinfo") or {})

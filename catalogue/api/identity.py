@@ -200,3 +200,8 @@ def is_safe_next(target: str | None) -> bool:
         and "\\" not in target
         and all(ord(ch) > 31 for ch in target)
     )
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after logging in: ``target`` if it is a local path, else the home page."""
+    return target if target is not None and is_safe_next(target) else "/"

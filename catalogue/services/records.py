@@ -624,3 +624,8 @@ def read_any(session: Session, identity: Identity, record_id: str) -> Record:
 
 datasets = RecordService(Dataset, "dataset", DatasetSchema())
 publications = RecordService(Publication, "publication", PublicationSchema())
+
+
+def service_for(kind: str) -> RecordService[Any]:
+    """The lifecycle service of ``kind`` ("dataset" or "publication")."""
+    return datasets if kind == "dataset" else publications

@@ -11,17 +11,13 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from catalogue.api.context import db
-from catalogue.api.identity import is_safe_next, start_session
+from catalogue.api.identity import safe_next, start_session
 from catalogue.domain.errors import NotFound
 from catalogue.models import User
 from catalogue.services.accounts import ensure_dev_users
 from catalogue.services.audit import security_event
 
 blp = Blueprint("dev_login", __name__)
-
-
-def _next(value: str | None) -> str:
-    return value if value is not None and is_safe_next(value) else "/"
 
 
 @blp.route("/auth/dev-login", methods=["GET", "POST"])
@@ -31,15 +27,15 @@ def page() -> Response | tuple[str, int]:
     with db().unit_of_work() as work:
         people = [{"id": user.id, "name": user.name} for user in ensure_dev_users(work)]
     if request.method == "GET":
-        return _form(people, _next(request.args.get("next")))
+        return _form(people, safe_next(request.args.get("next")))
     chosen = request.form.get("user", "")
     with db().unit_of_work() as work:
         user = work.get(User, int(chosen)) if chosen.isdigit() else None
         if user is None or not user.subject.startswith("dev|") or not user.active:
-            return _form(people, _next(request.form.get("next")), problem=True, status=422)
+            return _form(people, safe_next(request.form.get("next")), problem=True, status=422)
         security_event(work, "login", user.id, {"via": "development login"})
     start_session(user)
-    return redirect(_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 def _form(

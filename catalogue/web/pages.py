@@ -25,7 +25,7 @@ from catalogue.domain.errors import NotFound
 from catalogue.models import AccessRequest, Dataset, Record, Theme
 from catalogue.services import access, citations, permissions
 from catalogue.services.permissions import Identity
-from catalogue.services.records import RecordService, datasets, publications, read_any
+from catalogue.services.records import read_any, service_for
 from catalogue.services.reports import fair_report, open_access_report
 from catalogue.services.search import search_records
 from catalogue.web import forms, labels
@@ -286,8 +286,7 @@ def record_page(
 
 
 def _versions(session: Session, identity: Identity, found: Record) -> list[Record]:
-    service: RecordService[Any] = datasets if found.kind == "dataset" else publications
-    return list(service.versions(session, identity, found.id))
+    return list(service_for(found.kind).versions(session, identity, found.id))
 
 
 @blp.get("/records/<record_id>/citation/<name>")

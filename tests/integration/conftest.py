@@ -61,35 +61,37 @@ def index_prefix() -> str:
     return f"test-{uuid.uuid4().hex[:8]}"
 
 
-@pytest.fixture(scope="session")
-def app(pg_url: str, es_url: str, index_prefix: str) -> Iterator[Flask]:
-    application = create_app(
-        make_settings(pg_url, elasticsearch_url=es_url, index_prefix=index_prefix)
-    )
+@contextmanager
+def _serving(settings: Settings) -> Iterator[Flask]:
+    """An application on a migrated database with its vocabularies, the current one for
+    ``as_user`` while in use."""
+    application = create_app(settings)
     state = application.extensions["catalogue"]
     migrate.upgrade(state.db.engine)
     with state.db.unit_of_work() as session:
         sync_vocabularies(session)
     _CURRENT_APP.append(application)
-    yield application
-    _CURRENT_APP.remove(application)
-    state.db.dispose()
+    try:
+        yield application
+    finally:
+        _CURRENT_APP.remove(application)
+        state.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(pg_url: str, es_url: str, index_prefix: str) -> Iterator[Flask]:
+    settings = make_settings(pg_url, elasticsearch_url=es_url, index_prefix=index_prefix)
+    with _serving(settings) as application:
+        yield application
 
 
 @pytest.fixture()
 def sqlite_app(tmp_path: Any) -> Iterator[Flask]:
     """The embedded set-up a newcomer meets: SQLite and the embedded search index, fresh for
     the test (for behaviour where SQLite differs from PostgreSQL: locking above all)."""
-    application = create_app(make_settings(f"sqlite:///{tmp_path / 'catalogue.sqlite'}"))
-    state = application.extensions["catalogue"]
-    migrate.upgrade(state.db.engine)
-    with state.db.unit_of_work() as session:
-        sync_vocabularies(session)
-    _CURRENT_APP.append(application)
-    yield application
-    _CURRENT_APP.remove(application)
-    state.db.dispose()
-    state.backend.close()
+    with _serving(make_settings(f"sqlite:///{tmp_path / 'catalogue.sqlite'}")) as application:
+        yield application
+        application.extensions["catalogue"].backend.close()
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
