@@ -38,6 +38,9 @@ from catalogue.web import (
     stewardship,
     worklists,
 )
+from catalogue.web import (
+    enrichment as enrichment_pages,
+)
 from catalogue.web.rendering import error_page, init_web, wants_a_page
 from search import SearchConfig, SearchEngine
 from search.elastic import ElasticBackend
@@ -180,6 +183,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(admin.blp)
     app.register_blueprint(login.blp)
     app.register_blueprint(coeditors.blp)
+    app.register_blueprint(enrichment_pages.blp)
     init_web(app)
     _register_error_handlers(app)
     app.teardown_appcontext(close_session)

@@ -24,7 +24,6 @@ from flask import (
     current_app,
     jsonify,
     redirect,
-    render_template_string,
     request,
     session,
 )
@@ -32,7 +31,7 @@ from joserfc.errors import JoseError
 
 from catalogue.api.context import db
 from catalogue.api.identity import csrf_token, current_identity, safe_next, start_session
-from catalogue.domain.errors import Forbidden, NotFound, ServiceUnavailable
+from catalogue.domain.errors import Forbidden, NotAuthenticated, NotFound, ServiceUnavailable
 from catalogue.services.accounts import user_from_claims
 from catalogue.services.audit import security_event
 
@@ -43,26 +42,12 @@ _NEXT = "login_next"
 _ID_TOKEN = "id_token"
 
 
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto">
-<h1>{{ title }}</h1>
-{% if message %}<p role="alert">{{ message }}</p>{% endif %}
-<p><a href="/">Back to the catalogue</a></p>
-</body></html>"""
-
-
 def _settings() -> Any:
     return current_app.extensions["catalogue"].settings
 
 
 def _sso() -> Any:
     return current_app.extensions.get("catalogue_sso")
-
-
-def _page(title: str, message: str = "", status: int = 200, **extra: Any) -> tuple[str, int]:
-    return render_template_string(_PAGE, title=title, message=message, **extra), status
 
 
 @blp.get("/login")
@@ -103,7 +88,8 @@ def callback() -> Any:
                 work, "login_failed", None, {"reason": str(reason)[:300], "ip": request.remote_addr}
             )
         session.clear()
-        return _page("Login failed", f"The login could not be completed: {reason}.", 401)
+        # A page in the site's layout (the application's error handler), saying why.
+        raise NotAuthenticated(f"The login could not be completed: {reason}.") from exc
     settings = _settings()
     issuer = client.load_server_metadata()["issuer"]
     try:
@@ -117,9 +103,9 @@ def callback() -> Any:
                 settings.oidc_default_role,
             )
             security_event(work, "login", user.id, {"via": "sso", "ip": request.remote_addr})
-    except Forbidden as refusal:
+    except Forbidden:
         session.clear()
-        return _page("Login refused", refusal.message, 403)
+        raise
     start_session(user)
     if token.get("id_token"):
         session[_ID_TOKEN] = token["id_token"]

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from sqlalchemy import select
 
-from catalogue.adapters.enrichment.jobs import queue_job
+from catalogue.adapters.enrichment.jobs import queue_job, visible_job, visible_jobs
 from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
 from catalogue.api.routing import Blueprint
-from catalogue.domain.errors import Forbidden, NotAuthenticated, NotFound
-from catalogue.models import EnrichmentJob, User
+from catalogue.domain.errors import Forbidden, NotAuthenticated
+from catalogue.models import User
 from catalogue.services import permissions
 from schemas.enrichment import (
     EnrichmentJobArgsSchema,
@@ -40,22 +39,8 @@ class Jobs(MethodView):
         identity = current_identity()
         if identity.is_anonymous:
             raise NotAuthenticated("Log in, or send a personal access token.")
-        kinds = [
-            kind
-            for kind in ("publication", "dataset")
-            if permissions.can_see_enrichment(identity, kind)
-        ]
-        visible = EnrichmentJob.requested_by_id == identity.user_id
-        if kinds:
-            visible = visible | EnrichmentJob.kind.in_(kinds)
         with reader() as session:
-            query = (
-                select(EnrichmentJob)
-                .where(visible)
-                .order_by(EnrichmentJob.id.desc())
-                .limit(args["limit"])
-            )
-            return list(session.scalars(query))
+            return visible_jobs(session, identity, args["limit"])
 
     @blp.arguments(EnrichmentJobCreateSchema)
     @blp.response(202, EnrichmentJobSchema)
@@ -95,8 +80,4 @@ class Job(MethodView):
         if identity.is_anonymous:
             raise NotAuthenticated("Log in, or send a personal access token.")
         with reader() as session:
-            job = session.get(EnrichmentJob, job_id)
-            mine = job is not None and job.requested_by_id == identity.user_id
-            if job is None or not (mine or permissions.can_see_enrichment(identity, job.kind)):
-                raise NotFound(f"No enrichment job {job_id} you may see.")
-            return job
+            return visible_job(session, identity, job_id)

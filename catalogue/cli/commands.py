@@ -192,6 +192,10 @@ def demo(
         # The in-process worker retries whatever indexing after a request could not do.
         stop = threading.Event()
         threading.Thread(target=state.indexer.run, args=(stop,), daemon=True).start()
+        # And runs enrichment jobs ("fill from the DOI" on the record form), as a worker would.
+        threading.Thread(
+            target=_run_enrichment_jobs, args=(_enricher(), stop, 1.0), daemon=True
+        ).start()
         # Flask ignores app.run() inside its own CLI, so serve with werkzeug directly.
         run_simple(host, port, app, threaded=True)
         stop.set()

@@ -1,14 +1,20 @@
-"""How to cite a record: as text people paste into a reference list (APA 7), and as the
-files reference managers import (BibTeX, RIS, CSL-JSON). Built from the record's wire form,
-so a citation holds exactly what the caller may see.
+"""How to cite a record: as text people paste into a reference list (APA 7 and Vancouver),
+and as the files reference managers import (BibTeX, RIS, CSL-JSON). Built from the record's
+wire form, so a citation holds exactly what the caller may see.
 
 APA 7 for data and articles: "Family, G., & Family, G. (Year). *Title* (Version v) [Data
 set]. Publisher. https://doi.org/..."
+
+Vancouver (the ICMJE/NLM style of medical journals, after *Citing Medicine*): "Family GG,
+Family GG, et al. Title. Journal. Year. doi:..." and for data "Family GG. Title [dataset].
+Version v. Publisher; Year. doi:..." (six authors, then "et al."). The catalogue keeps no
+volume, issue or pages, so an article's citation ends with the year and the DOI.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 # What each reference format calls the catalogue's resource types (DataCite's).
@@ -93,6 +99,50 @@ def apa(record: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def _vancouver_author(name: str) -> str:
+    """'Jansen, Anna-Maria' -> 'Jansen AM'; an organisation's name stays whole."""
+    family, comma, given = name.partition(",")
+    if not comma:
+        return name.strip()
+    initials = "".join(part[0] for part in given.replace("-", " ").split() if part)
+    return f"{family.strip()} {initials}".strip()
+
+
+VANCOUVER_AUTHORS = 6  # listed before "et al."
+
+
+def vancouver(record: dict[str, Any]) -> str:
+    names = [
+        _vancouver_author(creator["name"])
+        for creator in record.get("creators") or []
+        if creator.get("name")
+    ]
+    authors = ", ".join(names[:VANCOUVER_AUTHORS])
+    if len(names) > VANCOUVER_AUTHORS:
+        authors += ", et al"
+    title = (record.get("title") or "").rstrip(".")
+    year = str(record.get("publication_year") or "")
+    parts = [authors] if authors else []
+    if record.get("kind") == "dataset":
+        parts.append(f"{title} [dataset]")
+        if record.get("version"):
+            parts.append(f"Version {record['version']}")
+        published = "; ".join(p for p in (record.get("publisher") or "", year) if p)
+        if published:
+            parts.append(published)
+    else:
+        parts.append(title)
+        journal = (record.get("journal") or {}).get("title")
+        if journal:
+            parts.append(str(journal))
+        if year:
+            parts.append(year)
+    text = ". ".join(part for part in parts if part) + "."
+    if record.get("doi"):
+        text += f" doi:{record['doi']}"
+    return text
+
+
 def _names(record: dict[str, Any]) -> list[tuple[str, str]]:
     """(family, given) of each creator; an organisation is all family name."""
     found = []
@@ -116,10 +166,20 @@ def _bibtex_value(text: str) -> str:
     return "".join(_BIBTEX_SPECIAL.get(ch, ch) for ch in text)
 
 
+_AND = re.compile(r"\band\b", re.IGNORECASE)
+
+
+def _bibtex_name_part(text: str) -> str:
+    """A part of a name, braced when it holds the word "and", which BibTeX would otherwise
+    read as the start of the next author ("Smith and Wesson, J." is one person)."""
+    escaped = _bibtex_value(text)
+    return "{" + escaped + "}" if _AND.search(text) else escaped
+
+
 def _bibtex_author(family: str, given: str) -> str:
     if not given:  # an organisation: braces keep BibTeX from splitting its name
         return "{" + _bibtex_value(family) + "}"
-    return f"{_bibtex_value(family)}, {_bibtex_value(given)}"
+    return f"{_bibtex_name_part(family)}, {_bibtex_name_part(given)}"
 
 
 def bibtex(record: dict[str, Any]) -> str:

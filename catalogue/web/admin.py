@@ -1,4 +1,4 @@
-"""``/admin``: people and their roles, enrichment jobs and their progress, security events
+"""``/admin``: people and their roles, security events
 (administrators). Role changes go through the accounts service, audited as through the API;
 provider roles follow the login provider and are shown, not edited."""
 
@@ -10,14 +10,12 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
 from catalogue.domain.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from catalogue.domain.terms import ROLES
-from catalogue.models import EnrichmentJob
 from catalogue.services import accounts
 from catalogue.services.permissions import can_administer
 from catalogue.services.vocabularies import EDITABLE, list_terms, save_term
@@ -46,16 +44,12 @@ def overview() -> Response | str:
             }
             for user in users
         ]
-        jobs = list(
-            session.scalars(select(EnrichmentJob).order_by(EnrichmentJob.id.desc()).limit(20))
-        )
         events = accounts.security_events(session, identity, limit=50)
         names = {user.id: user.name for user in users}
     return render_template(
         "web/admin.html",
         people=people,
         roles=ROLES,
-        jobs=jobs,
         events=events,
         names=names,
         problem=request.args.get("problem"),

@@ -18,11 +18,12 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from catalogue.adapters.enrichment.jobs import queue_for_record
 from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
 from catalogue.api.records import as_the_api_shows
 from catalogue.domain.errors import InvalidInput, PreconditionFailed, ServiceError
-from catalogue.models import AccessRight, Department, ResourceType, Theme
+from catalogue.models import AccessRight, Department, EnrichmentJob, ResourceType, Theme
 from catalogue.services import permissions
 from catalogue.services.fair import assess_draft
 from catalogue.services.records import RecordService, datasets, publications, read_any
@@ -94,6 +95,7 @@ def _form_page(
     conflict: dict[str, Any] | None = None,
     status: int = 200,
     message: str = "",
+    job: EnrichmentJob | None = None,
 ) -> tuple[str, int]:
     # A form that was posted shows the rows it had (an empty last row included), plus one
     # for the group whose "Add" button was pressed; a fresh form offers one empty row.
@@ -120,6 +122,7 @@ def _form_page(
         choices=_choices(kind),
         fair=fair,
         message=message,
+        job=job,
     )
     return body, status
 
@@ -158,17 +161,46 @@ def new() -> Response | tuple[str, int]:
     if _more_rows(values) is not None:
         return _form_page(kind, values)
     service, schema = SERVICES[kind]
-    publish = request.form.get("action") == "publish"
+    action = request.form.get("action")
     try:
-        data = schema.load(forms.body_from_form(request.form, kind))
+        body = forms.body_from_form(request.form, kind)
+        provisional = action == "fill" and not body.get("title") and bool(body.get("doi"))
+        if provisional:
+            body["title"] = body["doi"]  # until the DOI's metadata fills it (see fill.py)
+        data = schema.load(body)
+        if provisional:
+            data["title"] = data["doi"]
         with transaction() as session:
-            record = service.create(session, current_identity(), data, publish=publish)
+            record = service.create(session, current_identity(), data, publish=action == "publish")
             record_id = record.id
+            job_id = _fill_from_doi(session, record) if action == "fill" else None
     except ValidationError as exc:
         return _refused(kind, values, exc.normalized_messages())  # type: ignore[no-untyped-call]
     except ServiceError as exc:
         return _refused(kind, values, (exc.errors or {}).get("json") or {}, exc)
+    if job_id is not None:
+        return redirect(url_for("editor.edit", record_id=record_id, job=job_id), code=303)
     return redirect(url_for("web.record", record_id=record_id), code=303)
+
+
+def _fill_from_doi(session: Any, record: Any) -> int:
+    """Queue the enrichment job that fills the record's empty fields from its DOI, in the
+    same transaction as the save: the job exists exactly when the save does."""
+    if not record.doi:
+        raise InvalidInput({"doi": [_("Type the DOI to fill the record from.")]})
+    return queue_for_record(session, current_identity(), record).id
+
+
+def _followed_job(record_id: str) -> EnrichmentJob | None:
+    """The enrichment job named by ``?job=``, when it is this person's and about this record."""
+    job_id = request.args.get("job", type=int)
+    if job_id is None:
+        return None
+    with reader() as session:
+        job = session.get(EnrichmentJob, job_id)
+        if job is None or job.requested_by_id != current_identity().user_id:
+            return None
+        return job if record_id in (job.record_ids or []) else None
 
 
 def _refused(
@@ -206,6 +238,7 @@ def edit(record_id: str) -> Response | tuple[str, int]:
             forms.form_from_record(current, kind),
             record=current,
             revision=current["revision"],
+            job=_followed_job(record_id),
         )
     values = forms.form_values(request.form)
     revision = int(request.form.get("revision") or 0)
@@ -215,10 +248,14 @@ def edit(record_id: str) -> Response | tuple[str, int]:
     try:
         body = forms.body_from_form(request.form, kind)
         data = schema.load(body)
+        action = request.form.get("action")
+        job_id = None
         with transaction() as session:
             record = service.update(session, identity, record_id, data, revision)
-            if request.form.get("action") == "publish" and record.status == "draft":
+            if action == "publish" and record.status == "draft":
                 service.publish(session, identity, record_id, record.revision)
+            if action == "fill":
+                job_id = _fill_from_doi(session, record)
     except PreconditionFailed:
         # Someone saved in between: keep what this person typed, say what differs, and let
         # the next save (against the revision now shown) decide knowingly.
@@ -238,6 +275,8 @@ def edit(record_id: str) -> Response | tuple[str, int]:
     except ServiceError as exc:
         tree = (exc.errors or {}).get("json") or {}
         return _refused(kind, values, tree, exc, record=current, revision=revision)
+    if job_id is not None:
+        return redirect(url_for("editor.edit", record_id=record_id, job=job_id), code=303)
     return redirect(url_for("web.record", record_id=record_id), code=303)
 
 

@@ -271,6 +271,7 @@ def record_page(
         versions=versions,
         latest=latest,
         citation=citations.apa(shown),
+        vancouver=citations.vancouver(shown),
         can_edit=can_edit,
         pending_request=pending,
         ask=ask or {},

@@ -31,6 +31,11 @@ STATUS_LABELS: dict[str, Any] = {
     "draft": _l("Draft"),
     "published": _l("Published"),
     "withdrawn": _l("Withdrawn"),
+    # enrichment jobs
+    "queued": _l("waiting for a worker"),
+    "running": _l("running"),
+    "done": _l("done"),
+    "failed": _l("failed"),
 }
 
 
@@ -107,7 +112,11 @@ def _template_globals() -> dict[str, Any]:
 
 def wants_a_page() -> bool:
     """Whether this request is a person's browser asking for a page (not an API client)."""
-    if request.path.startswith(("/api/", "/auth/")):
+    # The login's steps are pages (only a browser follows them); the API and the one JSON
+    # answer under /auth/ keep JSON errors.
+    if request.path in ("/auth/login", "/auth/callback"):
+        return True
+    if request.path.startswith("/api/") or request.path == "/auth/session":
         return False
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "text/html"

@@ -102,7 +102,9 @@ def test_a_tampered_state_is_rejected(sso_app: Flask, provider: IdentityProvider
     response = client.get(f"{parts.path}?{urlencode(query)}")
 
     assert response.status_code == 401
-    assert "Login failed" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "<h1>Login failed</h1>" in page and "Try logging in again" in page  # the site's page
+    assert 'class="site"' in page and "Traceback" not in page
     assert client.get("/api/me").status_code == 401
     assert len(events(sso_app, "login_failed")) == 1
     assert events(sso_app, "login") == []

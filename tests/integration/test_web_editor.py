@@ -3,10 +3,16 @@ errors next to their fields with nothing lost, and the 412 flow."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
+from catalogue.adapters.enrichment.jobs import Enricher
+from tests.fake_services import fake_services
 from tests.integration.conftest import as_user
 
 PAGE = {"Accept": "text/html"}
@@ -197,3 +203,130 @@ def test_add_a_row_adds_one_row_and_saves_nothing(client: FlaskClient) -> None:
     ).get_data(as_text=True)
     assert 'name="creators-2-name"' in twice and 'name="creators-3-name"' not in twice
     assert client.get("/api/datasets?owner=me", headers=as_user("anna")).json["total"] == 0
+
+
+@pytest.fixture
+def enricher(app: Flask) -> Iterator[Enricher]:
+    """An enrichment worker asking the local stand-in for Crossref and the other services."""
+    state = app.extensions["catalogue"]
+    with fake_services() as services:
+        services.crossref.add(DOI)
+        settings = dataclasses.replace(
+            state.settings,
+            contact_email="library@example.org",
+            crossref_url=services.url,
+            unpaywall_url=services.url,
+            openalex_url=services.url,
+            datacite_url=services.url,
+            doi_url=services.url,
+            enrichment_per_second=200.0,
+            enrichment_timeout=2.0,
+        )
+        yield Enricher(state.db, settings)
+
+
+DOI = "10.1234/jhr.2024.001"
+
+
+def run_jobs(enricher: Enricher) -> None:
+    while (job_id := enricher.claim()) is not None:
+        enricher.run(job_id)
+
+
+def test_a_publication_started_from_its_doi_alone_is_filled_by_the_enrichment_job(
+    client: FlaskClient, enricher: Enricher
+) -> None:
+    headers = {**PAGE, **as_user("anna")}
+    form = {"doi": f"https://doi.org/{DOI.upper()}", "action": "fill"}
+
+    started = client.post("/records/new?kind=publication", data=form, headers=headers)
+
+    assert started.status_code == 303
+    waiting_at = started.headers["Location"]
+    assert "/edit?job=" in waiting_at
+    waiting = client.get(waiting_at, headers=headers).get_data(as_text=True)
+    assert "Filling the empty fields from the DOI" in waiting and "data-waiting" in waiting
+    run_jobs(enricher)
+    filled = client.get(waiting_at, headers=headers).get_data(as_text=True)
+    assert "Filled from the DOI" in filled
+    assert 'value="Migraine in a multi-centre European cohort"' in filled
+    assert 'value="Journal of Headache Research"' in filled and 'value="2049-3630"' in filled
+    record_id = waiting_at.split("/")[-2]
+    record = client.get(f"/api/publications/{record_id}", headers=as_user("anna")).json
+    assert record["status"] == "draft" and record["doi"] == DOI
+    assert record["title"] == "Migraine in a multi-centre European cohort"
+
+
+def test_filling_from_the_doi_keeps_what_the_person_typed(
+    client: FlaskClient, enricher: Enricher
+) -> None:
+    headers = {**PAGE, **as_user("anna")}
+    form = {"doi": DOI, "title": "My own title", "journal-title": "", "action": "fill"}
+
+    started = client.post("/records/new?kind=publication", data=form, headers=headers)
+    run_jobs(enricher)
+
+    record_id = started.headers["Location"].split("/")[-2]
+    record = client.get(f"/api/publications/{record_id}", headers=as_user("anna")).json
+    assert record["title"] == "My own title"
+    assert record["journal"]["title"] == "Journal of Headache Research"
+
+
+def test_filling_needs_a_doi_and_says_so_beside_the_field(client: FlaskClient) -> None:
+    headers = {**PAGE, **as_user("anna")}
+
+    refused = client.post(
+        "/records/new?kind=publication",
+        data={"title": "No DOI yet", "action": "fill"},
+        headers=headers,
+    )
+
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert 'id="doi-error"' in page and 'value="No DOI yet"' in page
+    assert client.get("/api/publications?owner=me", headers=as_user("anna")).json["total"] == 0
+
+
+def test_another_persons_job_is_not_followed_on_the_form(
+    client: FlaskClient, enricher: Enricher
+) -> None:
+    headers = {**PAGE, **as_user("anna")}
+    started = client.post(
+        "/records/new?kind=publication", data={"doi": DOI, "action": "fill"}, headers=headers
+    )
+    job_id = started.headers["Location"].rsplit("=", 1)[1]
+    record_id = started.headers["Location"].split("/")[-2]
+    other = client.post(
+        "/api/publications",
+        json={"title": "Bram's", "resource_type": "JournalArticle"},
+        headers=as_user("bram"),
+    ).json["id"]
+
+    page = client.get(f"/records/{other}/edit?job={job_id}", headers={**PAGE, **as_user("bram")})
+
+    assert page.status_code == 200 and "fill-job" not in page.get_data(as_text=True)
+    assert record_id != other
+
+
+def test_a_librarian_queues_an_enrichment_job_and_follows_it_on_a_page(
+    client: FlaskClient, enricher: Enricher
+) -> None:
+    librarian = {**PAGE, **as_user("lisa", "librarian")}
+    client.post(
+        "/records/new?kind=publication",
+        data={"doi": DOI, "title": "T", "action": "save"},
+        headers={**PAGE, **as_user("anna")},
+    )
+
+    queued = client.post("/enrichment", data={"kind": "publication"}, headers=librarian)
+
+    assert queued.status_code == 303 and "queued=" in queued.headers["Location"]
+    page = client.get(queued.headers["Location"], headers=librarian).get_data(as_text=True)
+    assert "is queued" in page and "waiting for a worker" in page
+    run_jobs(enricher)
+    page = client.get("/enrichment", headers=librarian).get_data(as_text=True)
+    assert "<td>done</td>" in page and 'value="1"' in page  # one of one processed
+    researcher = {**PAGE, **as_user("anna")}
+    assert 'name="kind"' not in client.get("/enrichment", headers=researcher).get_data(as_text=True)
+    refused = client.post("/enrichment", data={"kind": "publication"}, headers=researcher)
+    assert "problem=" in refused.headers["Location"]

@@ -91,6 +91,7 @@ def test_a_record_page_shows_what_a_reader_needs(client: FlaskClient) -> None:
     assert "https://orcid.org/0000-0002-1825-0097" in page
     assert "https://doi.org/10.34894/abcdef" in page.lower()
     assert "Jansen, A. (2024)" in page  # APA
+    assert "Jansen A. Cohort study of migraine in adults in Leiden [dataset]. Version 2.0." in page
     assert "FAIR assessment" in page and "Findable" in page
     score = client.get(f"/api/datasets/{record['id']}/fair").json["score"]
     assert f'<p class="figure">{score:.0f}%</p>' in page  # the API's figure, as a percentage

@@ -54,3 +54,38 @@ def test_csl_json_is_what_citation_processors_read() -> None:
         {"literal": "Leiden Cohort Group"},
     ]
     assert item["issued"] == {"date-parts": [[2023, 2, 14]]}
+
+
+def test_vancouver_lists_six_authors_then_et_al() -> None:
+    many = {**RECORD, "creators": [{"name": f"Author{n}, Anna-Maria"} for n in range(8)]}
+
+    text = citations.vancouver(many)
+
+    assert text.startswith(
+        "Author0 AM, Author1 AM, Author2 AM, Author3 AM, Author4 AM, Author5 AM, et al. Migraine"
+    )
+    assert text.endswith("Neurology. 2023. doi:10.1212/wnl.0000000000001234")
+
+
+def test_vancouver_cites_a_dataset_with_its_version_and_publisher() -> None:
+    dataset = {
+        **RECORD,
+        "kind": "dataset",
+        "title": "Sleep diaries.",
+        "version": "2",
+        "publisher": "DataverseNL",
+        "creators": [{"name": "Jansen, Anna Maria"}, {"name": "Leiden Cohort Group"}],
+    }
+
+    assert citations.vancouver(dataset) == (
+        "Jansen AM, Leiden Cohort Group. Sleep diaries [dataset]. Version 2. DataverseNL; 2023."
+        " doi:10.1212/wnl.0000000000001234"
+    )
+
+
+def test_bibtex_keeps_a_surname_holding_and_as_one_person() -> None:
+    record = {**RECORD, "creators": [{"name": "Smith and Wesson, John"}, {"name": "Jansen, A"}]}
+
+    entry = citations.bibtex(record)
+
+    assert "author = {{Smith and Wesson}, John and Jansen, A}" in entry

@@ -122,6 +122,31 @@ def queue_for_record(
     return queue_job(session, user, record.kind, [record.id])
 
 
+def visible_jobs(
+    session: Session, identity: permissions.Identity, limit: int = 20
+) -> list[EnrichmentJob]:
+    """The most recent jobs ``identity`` may follow, newest first: those they asked for, and
+    as staff those of what they curate (librarians: publications; data stewards: datasets;
+    administrators: all)."""
+    if identity.is_anonymous:
+        return []
+    kinds = [kind for kind in KINDS if permissions.can_see_enrichment(identity, kind)]
+    visible = EnrichmentJob.requested_by_id == identity.user_id
+    if kinds:
+        visible = visible | EnrichmentJob.kind.in_(kinds)
+    query = select(EnrichmentJob).where(visible).order_by(EnrichmentJob.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def visible_job(session: Session, identity: permissions.Identity, job_id: int) -> EnrichmentJob:
+    """One job ``identity`` may follow (NotFound otherwise, saying nothing of others' jobs)."""
+    job = session.get(EnrichmentJob, job_id)
+    mine = job is not None and job.requested_by_id == identity.user_id
+    if job is None or not (mine or permissions.can_see_enrichment(identity, job.kind)):
+        raise NotFound(f"No enrichment job {job_id} you may see.")
+    return job
+
+
 @dataclass
 class Step:
     """What happened to one record."""
