@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import Visit
+from tests.browser.conftest import SCREENSHOTS, Visit
 from tests.integration.conftest import as_user, minimal_dataset, minimal_publication
 
 HOSTILE = '<script>window.__owned = 1</script> "quoted" \u05e9\u05dc\u05d5\u05dd'
@@ -121,3 +121,24 @@ def test_type_ahead_offers_titles_and_searches_the_one_chosen(
     box.press("Enter")  # and searches for it
     expect(page).to_have_url(re.compile(r"/search\?q="))
     assert visit.accessibility_problems() == []
+
+
+def test_on_a_phone_the_results_come_before_the_folded_filters(
+    browser: Browser, live_url: str, catalogue: dict[str, str]
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_url}/search?q=migraine&kind=dataset")
+        results = page.get_by_role("heading", name="2 results")
+        expect(results).to_be_in_viewport()  # not pushed below a screenful of checkboxes
+        expect(page.get_by_text("(1 chosen)")).to_be_visible()
+        dataset = page.get_by_role("group", name="Kind").get_by_label("Dataset")
+        expect(dataset).to_be_hidden()
+
+        page.get_by_role("heading", name=re.compile("^Filters")).click()
+
+        expect(dataset).to_be_checked()
+        page.screenshot(path=SCREENSHOTS / "search-phone-filters.png", full_page=True)
+    finally:
+        context.close()
