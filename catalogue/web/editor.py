@@ -241,7 +241,7 @@ def edit(record_id: str) -> Response | tuple[str, int]:
             job=_followed_job(record_id),
         )
     values = forms.form_values(request.form)
-    revision = int(request.form.get("revision") or 0)
+    revision = forms.revision(request.form)
     if _more_rows(values) is not None:
         return _form_page(kind, values, record=current, revision=revision)
     service, schema = SERVICES[kind]
@@ -329,9 +329,7 @@ def withdraw(record_id: str) -> Response | tuple[str, int]:
         if not reason:
             raise InvalidInput({"reason": [_("Say why it is withdrawn: readers will see it.")]})
         with transaction() as session:
-            service.withdraw(
-                session, identity, record_id, reason, int(request.form.get("revision") or 0)
-            )
+            service.withdraw(session, identity, record_id, reason, forms.revision(request.form))
     except ServiceError as exc:
         problem = " ".join((exc.errors or {}).get("json", {}).get("reason", [])) or exc.message
         return record_page(record_id, status=exc.status, notice=problem)

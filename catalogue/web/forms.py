@@ -171,3 +171,18 @@ def query_arguments(schema: Schema, args: MultiDict[str, str]) -> dict[str, Any]
         if values:
             found[name] = values if isinstance(field, fields.List) else values[0]
     return found
+
+
+def whole_number(text: str | None) -> int | None:
+    """A non-negative number a form sent (an id, a revision) that the database can hold;
+    None for anything else, "١٢٣" and 10^30 included."""
+    text = (text or "").strip()
+    if text.isascii() and text.isdigit() and len(text) < 19:
+        return int(text)
+    return None
+
+
+def revision(form: Mapping[str, str]) -> int:
+    """The revision a form was filled from. Anything that is not one (a tampered form) names
+    no revision: the save is then refused as stale (412) and shows the record as it is."""
+    return whole_number(form.get("revision")) or 0

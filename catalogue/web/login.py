@@ -16,6 +16,7 @@ from catalogue.domain.errors import NotFound
 from catalogue.models import User
 from catalogue.services.accounts import ensure_dev_users
 from catalogue.services.audit import security_event
+from catalogue.web.forms import whole_number
 
 blp = Blueprint("dev_login", __name__)
 
@@ -28,9 +29,9 @@ def page() -> Response | tuple[str, int]:
         people = [{"id": user.id, "name": user.name} for user in ensure_dev_users(work)]
     if request.method == "GET":
         return _form(people, safe_next(request.args.get("next")))
-    chosen = request.form.get("user", "")
+    chosen = whole_number(request.form.get("user"))
     with db().unit_of_work() as work:
-        user = work.get(User, int(chosen)) if chosen.isdigit() else None
+        user = work.get(User, chosen) if chosen is not None else None
         if user is None or not user.subject.startswith("dev|") or not user.active:
             return _form(people, safe_next(request.form.get("next")), problem=True, status=422)
         security_event(work, "login", user.id, {"via": "development login"})

@@ -75,7 +75,7 @@ def correct(name: str, record_id: str) -> Response | tuple[str, int]:
         data = _CORRECTION.load({**typed, "category": typed["category"] or None})
         with transaction() as session:
             publications.override_open_access(
-                session, identity, record_id, data, int(request.form.get("revision") or 0)
+                session, identity, record_id, data, forms.revision(request.form)
             )
     except ValidationError as exc:
         errors = forms.flat_errors(exc.normalized_messages())  # type: ignore[no-untyped-call]
