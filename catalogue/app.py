@@ -33,6 +33,7 @@ from catalogue.web import (
     dashboards,
     editor,
     login,
+    machine,
     mine,
     pages,
     stewardship,
@@ -184,6 +185,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(login.blp)
     app.register_blueprint(coeditors.blp)
     app.register_blueprint(enrichment_pages.blp)
+    app.register_blueprint(machine.blp)
     init_web(app)
     _register_error_handlers(app)
     app.teardown_appcontext(close_session)

@@ -62,6 +62,11 @@ class Settings:
     search_path: str = ""
     secret_key: str = field(default=_DEV_SECRET, repr=False)
     base_url: str = "http://127.0.0.1:5000"
+    # Who runs the catalogue: named in every export (the publisher when a record names none,
+    # the catalogue's publisher in DCAT and the FAIR Data Point).
+    catalogue_name: str = "FAIR research data catalogue"
+    institution_name: str = "Leiden University Medical Center"
+    institution_ror: str = "https://ror.org/05xvt9f17"
     max_content_length: int = 1024 * 1024
     dev_login: bool | None = None
     index_after_commit: bool | None = None

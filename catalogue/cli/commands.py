@@ -6,6 +6,8 @@ too.  Settings come from ``CATALOGUE_*`` environment variables (see the README).
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import shutil
 import signal
 import socket
@@ -163,6 +165,9 @@ def demo(
     if serve:
         _check_port_free(host, port)
     settings = Settings.from_env()
+    if "CATALOGUE_BASE_URL" not in os.environ:
+        # Exports, signposting and sitemaps name the catalogue's address: the one served.
+        settings = dataclasses.replace(settings, base_url=f"http://{host}:{port}")
     if reset:
         if not settings.is_sqlite:
             raise click.UsageError("--reset only empties the embedded SQLite database.")

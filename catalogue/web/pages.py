@@ -11,7 +11,15 @@ import time
 from typing import Any
 
 import orjson
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,11 +32,13 @@ from catalogue.api.records import as_the_api_shows
 from catalogue.domain.errors import NotFound
 from catalogue.models import AccessRequest, Dataset, Record, Theme
 from catalogue.services import access, citations, permissions
+from catalogue.services.exports import schemaorg
+from catalogue.services.exports.formats import FORMATS
 from catalogue.services.permissions import Identity
 from catalogue.services.records import read_any, service_for
 from catalogue.services.reports import fair_report, open_access_report
 from catalogue.services.search import search_records
-from catalogue.web import forms, labels
+from catalogue.web import forms, labels, machine
 from schemas.search import MAX_WINDOW, SearchArgsSchema
 from search.query import SearchBackend, SearchResult, encode_after
 from search.reports import ReportQuery
@@ -226,8 +236,18 @@ def _link_with(**changes: Any) -> str:
 
 
 @blp.get("/records/<record_id>")
-def record(record_id: str) -> tuple[str, int] | str:
-    return record_page(record_id)
+def record(record_id: str) -> Response:
+    """The record's page, or the record in the format the client asks for (``Accept``, or
+    ``?format=``): see ``catalogue.web.machine``."""
+    try:
+        chosen = machine.negotiate()
+    except machine.NotAcceptable:
+        return machine.not_acceptable()
+    if chosen is None:
+        return record_page(record_id)
+    with reader() as session:
+        shown = as_the_api_shows(read_any(session, current_identity(), record_id))
+    return machine.answer_format(chosen, shown, 410 if shown["status"] == "withdrawn" else 200)
 
 
 def record_page(
@@ -236,8 +256,9 @@ def record_page(
     ask: dict[str, str] | None = None,
     notice: str = "",
     editor_typed: str = "",
-) -> tuple[str, int]:
-    """A record's page; ``ask`` shows the access request form again with what was typed."""
+) -> Response:
+    """A record's page, with its signposting links; ``ask`` shows the access request form
+    again with what was typed."""
     identity = current_identity()
     with reader() as session:
         found = read_any(session, identity, record_id)
@@ -279,11 +300,12 @@ def record_page(
         coeditors=coeditors,
         may_manage_editors=may_manage,
         editor_typed=editor_typed,
+        schema_org=schemaorg.to_jsonld(shown, machine.site()),
+        formats=[item for item in FORMATS.values() if item.name not in citations.FORMATS],
     )
     # A withdrawn record keeps its page (the citation, the reason): gone, not missing.
-    if shown["status"] == "withdrawn":
-        return body, 410
-    return body, status
+    gone = shown["status"] == "withdrawn"
+    return machine.signposted(make_response(body, 410 if gone else status), shown)
 
 
 def _versions(session: Session, identity: Identity, found: Record) -> list[Record]:

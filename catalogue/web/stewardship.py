@@ -29,7 +29,7 @@ _DECIDE = AccessDecisionSchema()
 
 
 @blp.post("/records/<record_id>/access-request")
-def ask(record_id: str) -> Response | tuple[str, int]:
+def ask(record_id: str) -> Response:
     identity = current_identity()
     if identity.is_anonymous:
         return redirect(url_for("auth.login", next=url_for("web.record", record_id=record_id)))
@@ -47,7 +47,7 @@ def ask(record_id: str) -> Response | tuple[str, int]:
     return redirect(url_for("web.record", record_id=record_id, asked=1) + "#access", code=303)
 
 
-def _again(record_id: str, problem: str, status: int) -> tuple[str, int]:
+def _again(record_id: str, problem: str, status: int) -> Response:
     """The record page again, the request form showing what was typed and the problem."""
     return record_page(
         record_id,

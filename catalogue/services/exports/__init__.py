@@ -1,0 +1,34 @@
+"""The records for machines: DataCite, schema.org, DCAT-AP, signposting links.
+
+Each export is built from a record's wire form exactly as the caller may see it (links to
+data the caller may not use are already null there), so no export can show more than the
+API would. The modules are pure: a record dict and the :class:`Site` in, a document out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where the catalogue is and who runs it: what every export says of its source."""
+
+    base_url: str
+    name: str
+    institution: str
+    institution_ror: str
+    contact_email: str = ""
+
+    def url(self, path: str) -> str:
+        return self.base_url.rstrip("/") + path
+
+    def record_url(self, record_id: str) -> str:
+        """The landing page of a record version."""
+        return self.url(f"/records/{record_id}")
+
+
+def landing_or_doi(record: dict[str, object], site: Site) -> str:
+    """The record's persistent address: its DOI as a URL, else its landing page."""
+    doi = record.get("doi")
+    return f"https://doi.org/{doi}" if doi else site.record_url(str(record["id"]))
