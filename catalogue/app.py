@@ -30,6 +30,7 @@ from catalogue.domain.errors import ServiceError
 from catalogue.web import (
     admin,
     coeditors,
+    crawlers,
     dashboards,
     editor,
     login,
@@ -186,6 +187,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(coeditors.blp)
     app.register_blueprint(enrichment_pages.blp)
     app.register_blueprint(machine.blp)
+    app.register_blueprint(crawlers.blp)
     init_web(app)
     _register_error_handlers(app)
     app.teardown_appcontext(close_session)

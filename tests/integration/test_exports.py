@@ -304,3 +304,35 @@ def test_no_export_shows_restricted_links_or_drafts_to_anonymous_callers(
     assert owner.status_code == 200
     mine = client.get(f"/records/{restricted['id']}?format=schema.org", headers=as_user("anna"))
     assert MARKER in mine.get_data(as_text=True)
+
+
+def test_the_sitemaps_list_every_published_page_and_nothing_else(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from catalogue.services.exports import sitemap
+
+    monkeypatch.setattr(sitemap, "CHUNK", 2)  # three published pages: two files
+    published = [publish(client, "datasets", minimal_dataset(title=f"Set {n}")) for n in range(3)]
+    draft = client.post("/api/datasets", json=minimal_dataset(), headers=as_user("anna")).json
+    base = app.extensions["catalogue"].settings.base_url.rstrip("/")
+
+    index = etree.fromstring(client.get("/sitemap.xml").data)
+    files = index.xpath(
+        "//s:loc/text()", namespaces={"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    )
+
+    assert files == [f"{base}/sitemaps/records-1.xml", f"{base}/sitemaps/records-2.xml"]
+    listed = []
+    for url in files:
+        chunk = etree.fromstring(client.get(url[len(base) :]).data)
+        listed += chunk.xpath(
+            "//s:loc/text()", namespaces={"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+        )
+        assert chunk.xpath(
+            "//s:lastmod/text()", namespaces={"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+        )
+    assert sorted(listed) == sorted(f"{base}/records/{r['id']}" for r in published)
+    assert draft["id"] not in "".join(listed)
+    assert client.get("/sitemaps/records-3.xml").status_code == 404
+    robots = client.get("/robots.txt").get_data(as_text=True)
+    assert f"Sitemap: {base}/sitemap.xml" in robots and "Disallow: /admin" in robots
