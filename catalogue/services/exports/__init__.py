@@ -19,6 +19,8 @@ class Site:
     institution: str
     institution_ror: str
     contact_email: str = ""
+    # The innovation themes (id, label), for the SKOS concepts the RDF exports name.
+    themes: tuple[tuple[str, str], ...] = ()
 
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path

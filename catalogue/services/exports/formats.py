@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from catalogue.services import citations
-from catalogue.services.exports import Site, datacite, schemaorg
+from catalogue.services.exports import Site, datacite, dcat, schemaorg
 
 Render = Callable[[dict[str, Any], Site], bytes]
 
@@ -35,6 +35,18 @@ class Format:
 
 def _json(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def _rdf(syntax: str) -> Render:
+    def render(record: dict[str, Any], site: Site) -> bytes:
+        graph = dcat.record_graph(record, site)
+        written: bytes = graph.serialize(format=syntax, encoding="utf-8")
+        return written
+
+    return render
+
+
+DCAT_PROFILE = "http://www.w3.org/ns/dcat#"
 
 
 def _text(write: Callable[[dict[str, Any]], str]) -> Render:
@@ -66,6 +78,16 @@ FORMATS: dict[str, Format] = {
             "DataCite JSON",
             lambda record, site: _json(datacite.to_json(record, site)),
         ),
+        Format("dcat-turtle", "text/turtle", "ttl", "DCAT-AP Turtle", _rdf("turtle")),
+        Format(
+            "dcat-jsonld",
+            "application/ld+json",
+            "jsonld",
+            "DCAT-AP JSON-LD",
+            _rdf("json-ld"),
+            profile=DCAT_PROFILE,
+        ),
+        Format("dcat-rdfxml", "application/rdf+xml", "rdf", "DCAT-AP RDF/XML", _rdf("xml")),
         Format("bibtex", "application/x-bibtex", "bib", "BibTeX", _text(citations.bibtex)),
         Format("ris", "application/x-research-info-systems", "ris", "RIS", _text(citations.ris)),
         Format(
