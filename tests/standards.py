@@ -39,3 +39,40 @@ def oai_schema() -> Any:
     import xmlschema
 
     return xmlschema.XMLSchema(str(standards() / "oai-pmh-2.0" / "OAI-PMH.xsd"))
+
+
+@cache
+def dcat_ap_shapes() -> Any:
+    """DCAT-AP 3.0.1: ``shapes.ttl`` and ``range.ttl`` in one shapes graph (as the README says)."""
+    from rdflib import Graph
+
+    graph = Graph()
+    for name in ("shapes.ttl", "range.ttl"):
+        graph.parse(standards() / "dcat-ap-3.0.1" / name)
+    return graph
+
+
+@cache
+def health_ri_shapes() -> Any:
+    from rdflib import Graph
+
+    return Graph().parse(standards() / "health-ri-core-2.0.2" / "HRI-Datamodel-shapes.ttl")
+
+
+def violations(data: Any, shapes: Any) -> list[tuple[str, str, str, str]]:
+    """pyshacl's violations as (focus node, path, constraint, source shape), sorted."""
+    from pyshacl import validate
+    from rdflib.namespace import SH
+
+    _conforms, report, _text = validate(data, shacl_graph=shapes, inference="none")
+    found = []
+    for result in report.subjects(SH.resultSeverity, SH.Violation):
+        found.append(
+            (
+                str(report.value(result, SH.focusNode)),
+                str(report.value(result, SH.resultPath)),
+                str(report.value(result, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
+                str(report.value(result, SH.sourceShape)),
+            )
+        )
+    return sorted(found)

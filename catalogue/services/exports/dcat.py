@@ -24,11 +24,12 @@ from datetime import datetime
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD
 
 from catalogue.services.exports import Site, landing_or_doi
 from schemas.vocabularies import access_rights
 
+DCAT = Namespace("http://www.w3.org/ns/dcat#")  # DCAT 3 (rdflib's closed namespace is DCAT 2)
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
@@ -97,6 +98,7 @@ def _institution(graph: Graph, site: Site) -> URIRef:
     graph.add((agent, FOAF.name, Literal(site.institution)))
     graph.add((agent, DCTERMS.identifier, Literal(site.institution_ror)))
     graph.add((agent, FOAF.homepage, URIRef(site.institution_ror)))
+    graph.add((URIRef(site.institution_ror), RDF.type, FOAF.Document))
     if site.contact_email:
         graph.add((agent, FOAF.mbox, URIRef(f"mailto:{site.contact_email}")))
     return agent
@@ -110,7 +112,7 @@ def _agent(graph: Graph, entry: dict[str, Any]) -> URIRef | BNode:
     if orcid:
         graph.add((agent, RDF.type, FOAF.Person))
         graph.add((agent, DCTERMS.identifier, Literal(f"https://orcid.org/{orcid}")))
-        graph.add((agent, FOAF.homepage, URIRef(f"https://orcid.org/{orcid}")))
+        graph.add((agent, FOAF.homepage, agent))  # the ORCID record is the person's page
     for affiliation in entry.get("affiliations") or []:
         if affiliation.get("ror"):
             organisation = URIRef(affiliation["ror"])
@@ -309,7 +311,9 @@ def add_catalogue(graph: Graph, site: Site, counts: dict[str, int]) -> URIRef:
         )
         graph.add((catalogue, DCTERMS.publisher, publisher))
         graph.add((catalogue, DCAT.contactPoint, contact))
-        graph.add((catalogue, FOAF.homepage, URIRef(site.url("/"))))
+        home = URIRef(site.url("/"))
+        graph.add((catalogue, FOAF.homepage, home))
+        graph.add((home, RDF.type, FOAF.Document))
         graph.add((catalogue, DCAT.themeTaxonomy, scheme))
         if kind is not None:
             graph.add((root, DCAT.catalog, catalogue))
