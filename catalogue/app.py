@@ -36,6 +36,7 @@ from catalogue.web import (
     login,
     machine,
     mine,
+    oai,
     pages,
     stewardship,
     worklists,
@@ -188,6 +189,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(enrichment_pages.blp)
     app.register_blueprint(machine.blp)
     app.register_blueprint(crawlers.blp)
+    app.register_blueprint(oai.blp)
     init_web(app)
     _register_error_handlers(app)
     app.teardown_appcontext(close_session)
