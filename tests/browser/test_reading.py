@@ -132,7 +132,7 @@ def test_on_a_phone_the_results_come_before_the_folded_filters(
         page.goto(f"{live_url}/search?q=migraine&kind=dataset")
         results = page.get_by_role("heading", name="2 results")
         expect(results).to_be_in_viewport()  # not pushed below a screenful of checkboxes
-        expect(page.get_by_text("(1 chosen)")).to_be_visible()
+        expect(page.get_by_text("1 chosen")).to_be_visible()
         dataset = page.get_by_role("group", name="Kind").get_by_label("Dataset")
         expect(dataset).to_be_hidden()
 
