@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalogue.adapters.db import Database
+from catalogue.adapters.fdp_index import IndexPinger
 from catalogue.adapters.indexing import Indexer
 from catalogue.api.context import close_session
 from catalogue.api.identity import check_csrf, current_identity, require_login_for_changes
@@ -114,7 +115,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         backend = ElasticBackend(search)
     else:
         backend = EmbeddedBackend(settings.embedded_search_path, settings.index_prefix)
-    indexer = Indexer(db, backend)
+    pinger = (
+        IndexPinger(
+            settings.fdp_index_url,
+            settings.base_url.rstrip("/") + "/fdp",
+            settings.fdp_ping_seconds,
+        )
+        if settings.fdp_index_url
+        else None
+    )
+    indexer = Indexer(db, backend, on_change=pinger.changed if pinger else None)
     if settings.index_after_commit_enabled:
         # Read-your-writes search: a change is indexed before its request (or command)
         # answers; in production `catalogue worker` processes index instead.

@@ -67,6 +67,10 @@ class Settings:
     catalogue_name: str = "FAIR research data catalogue"
     institution_name: str = "Leiden University Medical Center"
     institution_ror: str = "https://ror.org/05xvt9f17"
+    # A FAIR Data Point index to ping when published records change (empty: none), and the
+    # least time between two pings.
+    fdp_index_url: str = ""
+    fdp_ping_seconds: float = 300.0
     max_content_length: int = 1024 * 1024
     dev_login: bool | None = None
     index_after_commit: bool | None = None

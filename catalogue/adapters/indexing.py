@@ -100,9 +100,16 @@ def _backoff(attempts: int) -> timedelta:
 class Indexer:
     """Moves changes from the outbox into the search backend."""
 
-    def __init__(self, db: Database, backend: SearchBackend) -> None:
+    def __init__(
+        self,
+        db: Database,
+        backend: SearchBackend,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
         self.db = db
         self.backend = backend
+        # Called after records were indexed (the FAIR Data Point index ping).
+        self.on_change = on_change
 
     def process_batch(self, limit: int = 500, refresh: bool = False) -> BatchOutcome:
         """Claim up to ``limit`` ready outbox rows and index their records, in one transaction."""
@@ -141,6 +148,8 @@ class Indexer:
                     row.processed_at = now
             outcome.written, outcome.stale = report.written, report.stale
             outcome.errors.extend(report.errors)
+        if outcome.written and self.on_change is not None:
+            self.on_change()
         return outcome
 
     @staticmethod

@@ -9,6 +9,7 @@ Every answer carries the FAIR Signposting ``Link`` header and ``Vary: Accept``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from importlib.metadata import version
 from typing import Any
 
 import orjson
@@ -197,9 +198,12 @@ def catalogue(part: str | None = None) -> Response:
         }
         records = harvest.page(session, chosen, request.args.get("after"), size)
         dcat.add_catalogue(graph, here, counts)
+        dcat.describe_catalogue_levels(graph, here, *harvest.first_and_last_change(session))
         for found in records:
             shown = as_the_api_shows(found)
-            dcat.add_member(graph, here, shown, dcat.add_record(graph, shown, here))
+            subject = dcat.add_record(graph, shown, here)
+            dcat.describe_record_level(graph, here, shown, subject)
+            dcat.add_member(graph, here, shown, subject)
     headers = {}
     if len(records) == size:  # there may be more: say where they continue
         args: dict[str, Any] = {**request.args.to_dict(), "after": records[-1].id, "part": part}
@@ -209,6 +213,24 @@ def catalogue(part: str | None = None) -> Response:
         graph.add((view, dcat.HYDRA.next, URIRef(following)))
         headers["Link"] = f'<{following}>; rel="next"'
     return _rdf_answer(graph, item, headers)
+
+
+@blp.get("/fdp")
+def fair_data_point() -> Response:
+    """The FAIR Data Point (specs v1.2): the metadata service, whose catalogue is
+    ``/catalogue`` (and its sub-catalogues), whose datasets are the record URLs."""
+    here = site()
+    graph = dcat.new_graph()
+    with reader() as session:
+        first, last = harvest.first_and_last_change(session)
+        counts = {
+            name: harvest.count(session, harvest.Selection(kind=name))
+            for name in ("dataset", "publication")
+        }
+    dcat.add_fdp(graph, here, version("fair-catalogue"), first, last)
+    dcat.add_catalogue(graph, here, counts)
+    dcat.describe_catalogue_levels(graph, here, first, last)
+    return _rdf_answer(graph, _rdf_format())
 
 
 @blp.get("/themes")

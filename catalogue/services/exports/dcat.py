@@ -272,7 +272,7 @@ def add_record(graph: Graph, record: dict[str, Any], site: Site) -> URIRef:
 
 def record_graph(record: dict[str, Any], site: Site) -> Graph:
     graph = new_graph()
-    add_record(graph, record, site)
+    describe_record_level(graph, site, record, add_record(graph, record, site))
     return graph
 
 
@@ -327,3 +327,112 @@ def add_member(graph: Graph, site: Site, record: dict[str, Any], subject: URIRef
         graph.add((catalogue, DCAT.dataset, subject))
     else:
         graph.add((catalogue, DCAT.resource, subject))
+
+
+# -- the FAIR Data Point (specs.fairdatapoint.org, v1.2) ------------------------------------
+
+FDP = Namespace("https://w3id.org/fdp/fdp-o#")
+FDP_SPEC = URIRef("https://specs.fairdatapoint.org/fdp-specs-v1.2.html")
+# The profiles (SHACL shapes) each level of metadata conforms to: Health-RI's core profile.
+HRI = Namespace("http://data.health-ri.nl/core/p2/")
+PROFILES = {
+    "fdp": HRI.CatalogShape,  # the Health-RI core profile names no shape for the service
+    "catalog": HRI.CatalogShape,
+    "dataset": HRI.DatasetShape,
+    "publication": HRI.ResourceShape,
+}
+
+
+def _metadata_about(
+    graph: Graph,
+    subject: URIRef,
+    level: str,
+    issued: datetime | None,
+    modified: datetime | None,
+) -> None:
+    """The FDP's metadata about a metadata record: its identifier, dates and profile."""
+    identifier = URIRef(str(subject) + "#identifier")
+    graph.add((subject, FDP.metadataIdentifier, identifier))
+    graph.add((identifier, RDF.type, ADMS.Identifier))
+    graph.add((identifier, SKOS.notation, Literal(str(subject), datatype=XSD.string)))
+    if issued:
+        graph.add((subject, FDP.metadataIssued, _when(issued)))
+    if modified:
+        graph.add((subject, FDP.metadataModified, _when(modified)))
+    graph.add((subject, DCTERMS.conformsTo, PROFILES[level]))
+    graph.add((PROFILES[level], RDF.type, DCTERMS.Standard))
+
+
+def fdp_iri(site: Site) -> URIRef:
+    return URIRef(site.url("/fdp"))
+
+
+def add_fdp(
+    graph: Graph,
+    site: Site,
+    version: str,
+    issued: datetime | None,
+    modified: datetime | None,
+) -> URIRef:
+    """The FAIR Data Point itself: a metadata service whose catalogue is the catalogue."""
+    service = fdp_iri(site)
+    graph.bind("fdp-o", FDP)
+    for kind in (FDP.MetadataService, FDP.FAIRDataPoint, DCAT.Resource):
+        graph.add((service, RDF.type, kind))
+    graph.add((service, DCTERMS.title, Literal(f"{site.name} (FAIR Data Point)", lang="en")))
+    graph.add(
+        (
+            service,
+            DCTERMS.description,
+            Literal(
+                f"The research datasets and publications of {site.institution}, "
+                "as DCAT-AP with the Health-RI core profile.",
+                lang="en",
+            ),
+        )
+    )
+    graph.add((service, DCTERMS.publisher, _institution(graph, site)))
+    graph.add((service, DCTERMS.hasVersion, Literal(version)))
+    graph.add((service, FDP.hasSoftwareVersion, Literal(version)))
+    graph.add((service, FDP.conformsToFdpSpec, FDP_SPEC))
+    graph.add((service, DCAT.endpointURL, service))
+    graph.add((service, DCAT.endpointDescription, URIRef(site.url("/api/openapi.json"))))
+    graph.add((service, FDP.uiLanguage, URIRef("http://id.loc.gov/vocabulary/iso639-1/en")))
+    # The metadata is free to reuse (CC0), for anyone.
+    graph.add((service, DCTERMS.license, _licence(graph, "https://spdx.org/licenses/CC0-1.0.html")))
+    graph.add((service, DCTERMS.accessRights, EU_ACCESS.PUBLIC))
+    graph.add((EU_ACCESS.PUBLIC, RDF.type, DCTERMS.RightsStatement))
+    graph.add((service, FDP.metadataCatalog, catalogue_iri(site)))
+    _metadata_about(graph, service, "fdp", issued, modified)
+    return service
+
+
+def describe_catalogue_levels(
+    graph: Graph, site: Site, issued: datetime | None, modified: datetime | None
+) -> None:
+    """FDP metadata for the catalogue and its sub-catalogues (they are FDP catalogs; the FDP
+    names its catalogue with ``fdp-o:metadataCatalog``: DCAT-AP keeps ``dct:isPartOf`` of a
+    catalogue for catalogues)."""
+    for kind in (None, "dataset", "publication"):
+        _metadata_about(graph, catalogue_iri(site, kind), "catalog", issued, modified)
+
+
+def describe_record_level(
+    graph: Graph, site: Site, record: dict[str, Any], subject: URIRef
+) -> None:
+    """FDP metadata for a record: when its metadata was issued and changed, its profile."""
+    level = "dataset" if record.get("kind") == "dataset" else "publication"
+    _metadata_about(
+        graph,
+        subject,
+        level,
+        _parse_time(record.get("created")),
+        _parse_time(record.get("updated")),
+    )
+    graph.add((subject, DCTERMS.isPartOf, catalogue_iri(site, record.get("kind"))))
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

@@ -82,6 +82,14 @@ def count(session: Session, chosen: Selection) -> int:
 
 
 def earliest_change(session: Session) -> datetime | None:
-    return session.scalar(
-        select(func.min(Record.updated_at)).where(Record.status.in_(("published", "withdrawn")))
-    )
+    return first_and_last_change(session)[0]
+
+
+def first_and_last_change(session: Session) -> tuple[datetime | None, datetime | None]:
+    """When the first harvestable record changed, and the last one."""
+    row = session.execute(
+        select(func.min(Record.updated_at), func.max(Record.updated_at)).where(
+            Record.status.in_(("published", "withdrawn"))
+        )
+    ).one()
+    return row[0], row[1]
