@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 Outcome = Literal["pass", "fail", "not_checked"]
 PRINCIPLES = ("F", "A", "I", "R")
-VERSION = "catalogue-fair-1 (FAIRsFAIR metrics v0.5 as in F-UJI; RDA FDMM v1.0)"
+VERSION = "catalogue-fair-2 (FAIRsFAIR metrics v0.5 as in F-UJI; RDA FDMM v1.0)"
 
 # The RDA indicators the metrics below evidence, with their priority in the maturity model.
 RDA_PRIORITY = {
@@ -40,6 +40,8 @@ RDA_PRIORITY = {
     "RDA-A1.1-01M": "essential",
     "RDA-A1.1-01D": "important",
     "RDA-A2-01M": "essential",
+    "RDA-I1-01M": "important",
+    "RDA-I1-02M": "important",
     "RDA-I2-01M": "important",
     "RDA-I3-01M": "important",
     "RDA-I3-03M": "important",
@@ -220,6 +222,11 @@ TESTS = {
             0.5, 3, "Register a DOI for the dataset (field: doi).",
         ),
         Test(
+            "FsF-F2-01M-1",
+            "The core metadata is machine-readable: the page's schema.org JSON-LD carries it",
+            0.5, 3, "Add {missing} so search engines read it (fields: {fields}).",
+        ),
+        Test(
             "FsF-F2-01M-2", "Core citation metadata: creators, title, publication date, publisher",
             1, 2, "Add {missing} (fields: {fields}).",
         ),
@@ -269,10 +276,18 @@ TESTS = {
             "Register a DOI: DataCite keeps the metadata even if the data is gone (field: doi).",
         ),
         Test(
-            "FsF-I2-01M-1", "The metadata uses terms from registered vocabularies",
+            "FsF-I1-01M-1",
+            "The metadata is in a formal knowledge representation (RDF: DCAT-AP as Turtle, "
+            "JSON-LD, RDF/XML)",
+            1, 3, "Save the record: its DCAT-AP export describes it (field: title).",
+        ),
+        Test(
+            "FsF-I2-01M-1",
+            "The exported metadata links terms of registered vocabularies (SPDX, ORCID, ROR, "
+            "IANA media types, EU file types, ELI)",
             1, 2,
-            "Add an SPDX licence or subjects from a vocabulary such as MeSH "
-            "(fields: license, subjects).",
+            "Add an SPDX licence, ORCID iDs or media types "
+            "(fields: license, creators.orcid, distributions.media_type).",
         ),
         Test(
             "FsF-I3-01M-1", "The metadata links related entities with a qualified relation",
@@ -305,8 +320,13 @@ TESTS = {
             "funding (fields: dates, version, contributors, funding).",
         ),
         Test(
-            "FsF-R1.3-01M-1", "The metadata has the DataCite schema's mandatory properties",
+            "FsF-R1.3-01M-1", "The DataCite export has the schema's mandatory properties",
             1, 3, "DataCite requires {missing} (fields: {fields}).",
+        ),
+        Test(
+            "HRI-R1.3-01M-1",
+            "The DCAT-AP export meets the Health-RI core profile's mandatory properties",
+            0.5, 3, "Health-RI's core profile requires {missing} (fields: {fields}).",
         ),
         Test(
             "FsF-R1.3-02D-1", "The data is offered in an open, widely used file format",
@@ -320,7 +340,17 @@ TESTS = {
 # What a check says of a test: passed (True), failed (False, or the missing fields' names),
 # or not checked yet (None).
 Verdict = bool | list[str] | None
-Check = Callable[[Mapping[str, Any], Mapping[str, bool]], dict[str, Verdict]]
+# A check reads the record, the network checks and what its exports contain (the facts of
+# ``catalogue.services.exports.evidence``; empty when not computed: those tests are then
+# not checked, never assumed).
+Check = Callable[[Mapping[str, Any], Mapping[str, bool], Mapping[str, Any]], dict[str, Verdict]]
+
+
+def _from_exports(exported: Mapping[str, Any], key: str) -> Verdict:
+    """A test judged on the exports: the fields they lack, or not checked without them."""
+    if key not in exported:
+        return None
+    return list(exported[key])
 
 
 def _result(test_id: str, verdict: Verdict) -> TestResult:
@@ -348,10 +378,13 @@ def _open_format(item: Mapping[str, Any]) -> bool:
     return fmt in OPEN_FORMATS or media in OPEN_MEDIA_TYPES
 
 
-def _findable(r: Mapping[str, Any], net: Mapping[str, bool]) -> dict[str, Verdict]:
+def _findable(
+    r: Mapping[str, Any], net: Mapping[str, bool], exported: Mapping[str, Any]
+) -> dict[str, Verdict]:
     doi, published = bool(r.get("doi")), r.get("status") == "published"
     items = _distributions(r)
     return {
+        "FsF-F2-01M-1": _from_exports(exported, "schema_org_missing"),
         "FsF-F1-01D-1": doi or published,
         "FsF-F1-02D-1": doi,
         "FsF-F1-02D-2": net.get("doi_resolves") if doi else False,
@@ -366,7 +399,9 @@ def _findable(r: Mapping[str, Any], net: Mapping[str, bool]) -> dict[str, Verdic
     }
 
 
-def _accessible(r: Mapping[str, Any], net: Mapping[str, bool]) -> dict[str, Verdict]:
+def _accessible(
+    r: Mapping[str, Any], net: Mapping[str, bool], exported: Mapping[str, Any]
+) -> dict[str, Verdict]:
     access = r.get("access_right")
     links = [i.get("download_url") or i.get("access_url") or "" for i in _distributions(r)]
     # Links to restricted data are hidden from those without access: not a gap of the record.
@@ -381,16 +416,21 @@ def _accessible(r: Mapping[str, Any], net: Mapping[str, bool]) -> dict[str, Verd
     }
 
 
-def _interoperable(r: Mapping[str, Any], net: Mapping[str, bool]) -> dict[str, Verdict]:
-    related = [i for i in r.get("related_identifiers") or [] if i.get("relation_type")]
+def _interoperable(
+    r: Mapping[str, Any], net: Mapping[str, bool], exported: Mapping[str, Any]
+) -> dict[str, Verdict]:
+    if not exported:
+        return {"FsF-I1-01M-1": None, "FsF-I2-01M-1": None, "FsF-I3-01M-1": None}
     return {
-        "FsF-I2-01M-1": bool(r.get("license"))
-        or any(subject.get("scheme") for subject in r.get("subjects") or []),
-        "FsF-I3-01M-1": bool(related),
+        "FsF-I1-01M-1": exported["rdf_statements"] > 0,
+        "FsF-I2-01M-1": bool(exported["vocabularies"]),
+        "FsF-I3-01M-1": exported["relations"] > 0,
     }
 
 
-def _reusable(r: Mapping[str, Any], net: Mapping[str, bool]) -> dict[str, Verdict]:
+def _reusable(
+    r: Mapping[str, Any], net: Mapping[str, bool], exported: Mapping[str, Any]
+) -> dict[str, Verdict]:
     items = _distributions(r)
     creators = r.get("creators") or []
     return {
@@ -406,11 +446,9 @@ def _reusable(r: Mapping[str, Any], net: Mapping[str, bool]) -> dict[str, Verdic
         "FsF-R1.2-01M-2": bool(
             r.get("dates") or r.get("version") or r.get("contributors") or r.get("funding")
         ),
-        # Records are kept in the DataCite schema: a record lacking DataCite's mandatory
-        # properties fails.
-        "FsF-R1.3-01M-1": _missing(
-            r, "title", "creators", "publisher", "publication_date", "resource_type"
-        ),
+        # Judged on the DataCite and DCAT-AP exports as harvesters receive them.
+        "FsF-R1.3-01M-1": _from_exports(exported, "datacite_missing"),
+        "HRI-R1.3-01M-1": _from_exports(exported, "health_ri_missing"),
         "FsF-R1.3-02D-1": bool(items) and any(_open_format(i) for i in items),
     }
 
@@ -429,6 +467,8 @@ METRICS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("FsF-A1-03D", "A", "Data is accessible by a standard protocol",
      ("RDA-A1-02D", "RDA-A1-03D", "RDA-A1-04D", "RDA-A1.1-01D")),
     ("FsF-A2-01M", "A", "Metadata remains available without the data", ("RDA-A2-01M",)),
+    ("FsF-I1-01M", "I", "Metadata is represented using a formal knowledge representation language",
+     ("RDA-I1-01M", "RDA-I1-02M")),
     ("FsF-I2-01M", "I", "Metadata uses semantic resources", ("RDA-I2-01M",)),
     ("FsF-I3-01M", "I", "Metadata links related entities", ("RDA-I3-01M", "RDA-I3-03M")),
     ("FsF-R1-01MD", "R", "Metadata specifies the content of the data", ("RDA-R1-01M",)),
@@ -439,16 +479,25 @@ METRICS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
      ("RDA-R1.3-01M", "RDA-R1.3-02M")),
     ("FsF-R1.3-02D", "R", "Data is in a recommended file format",
      ("RDA-R1.3-01D", "RDA-R1.3-02D")),
+    # The catalogue's own: the national health-data catalogue's profile. It earns points but
+    # decides no RDA indicator (DataCite already meets "a community standard").
+    ("HRI-R1.3-01M", "R", "Metadata meets the Health-RI core profile (DCAT-AP)", ()),
 )  # fmt: skip
 
 
-def assess(record: Mapping[str, Any], network: Mapping[str, bool] | None = None) -> Assessment:
+def assess(
+    record: Mapping[str, Any],
+    network: Mapping[str, bool] | None = None,
+    exported: Mapping[str, Any] | None = None,
+) -> Assessment:
     """Assess a dataset in its wire form.  ``network`` holds the results of the optional
-    background checks (``doi_resolves``, ``doi_registered``); absent ones are not checked."""
+    background checks (``doi_resolves``, ``doi_registered``); absent ones are not checked.
+    ``exported`` holds what the record's exports contain (without it, the tests judged on
+    them are not checked)."""
     checks = network or {}
     verdicts: dict[str, Verdict] = {}
     for check in CHECKS:
-        verdicts.update(check(record, checks))
+        verdicts.update(check(record, checks, exported or {}))
     return Assessment(
         metrics=tuple(
             MetricResult(

@@ -1,7 +1,8 @@
 """FAIR assessment of datasets, stored with the record whenever it is saved.
 
-``catalogue.domain.fair`` does the assessing; this module feeds it the dataset in its wire form and
-keeps the result (and the results of the optional network checks, which it never guesses).
+``catalogue.domain.fair`` does the assessing; this module feeds it the dataset in its wire form
+and what its exports contain (``catalogue.services.exports.evidence``), and keeps the result
+(and the results of the optional network checks, which it never guesses).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from catalogue.domain import fair
 from catalogue.models import Dataset, FairGap, utcnow
+from catalogue.services.exports.evidence import evidence
 from schemas.records import DatasetSchema
 
 _SCHEMA = DatasetSchema()
@@ -18,7 +20,7 @@ _SCHEMA = DatasetSchema()
 def assess_dataset(dataset: Dataset) -> fair.Assessment:
     """Assess ``dataset`` as it is now and store the result on it."""
     shown: dict[str, Any] = _SCHEMA.dump(dataset)
-    result = fair.assess(shown, dataset.fair_network or {})
+    result = fair.assess(shown, dataset.fair_network or {}, evidence(shown))
     dataset.fair_score = result.score()
     dataset.fair_essential_passed = result.essential_passed
     dataset.fair_assessment = result.as_dict()
@@ -36,4 +38,5 @@ def assess_dataset(dataset: Dataset) -> fair.Assessment:
 
 def assess_draft(body: dict[str, Any]) -> dict[str, Any]:
     """The assessment of a dataset being edited, from the body the editor would send."""
-    return fair.assess({**body, "status": "draft"}).as_dict()
+    record = {**body, "status": "draft", "kind": "dataset"}
+    return fair.assess(record, None, evidence(record)).as_dict()

@@ -107,6 +107,19 @@ def test_a_dataset_missing_what_health_ri_requires_gets_exactly_those_violations
         (False, "http://xmlns.com/foaf/0.1/homepage", "MinCountConstraintComponent"),
     }
     assert violations(graph, dcat_ap_shapes()) == []  # DCAT-AP asks none of these
+    # ...and the FAIR assessment names exactly these as the record's Health-RI gaps.
+    as_fields = {
+        "http://www.w3.org/ns/dcat#keyword": "keywords",
+        "http://www.w3.org/ns/dcat#contactPoint": "contact_point",
+        "http://data.europa.eu/r5r/applicableLegislation": "applicable_legislation",
+        "http://purl.org/dc/terms/creator": "creators.orcid",
+        "http://purl.org/dc/terms/identifier": "creators.orcid",
+        "http://xmlns.com/foaf/0.1/homepage": "creators.orcid",
+    }
+    fair = client.get(f"/api/datasets/{record['id']}/fair").json
+    [hint] = [gap["hint"] for gap in fair["gaps"] if gap["test"] == "HRI-R1.3-01M-1"]
+    named = set(hint.split("(fields: ")[1].rstrip(").").split(", "))
+    assert named == {as_fields[path] for _, path, _ in found}
 
 
 def test_restricted_links_and_drafts_stay_out_of_the_catalogue(client: FlaskClient) -> None:

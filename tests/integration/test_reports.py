@@ -149,6 +149,8 @@ def datasets(client: FlaskClient) -> FlaskClient:
         "publisher": "LUMC",
         "version": "1.0",
         "related_identifiers": [{"identifier": "10.1212/wnl.1", "relation_type": "IsSupplementTo"}],
+        "contact_point": {"name": "Data desk", "email": "data@lumc.example"},
+        "applicable_legislation": ["http://data.europa.eu/eli/reg/2016/679/oj"],
     }
     dataset(2022, "neuroscience", **{**complete, "doi": "10.34894/fair.1"})
     dataset(2022, "neuroscience")

@@ -6,9 +6,13 @@ from typing import Any
 
 import pytest
 
-from catalogue.domain.fair import RDA_PRIORITY, TESTS, assess
+from catalogue.domain.fair import RDA_PRIORITY, TESTS, Assessment
+from catalogue.domain.fair import assess as assess_record
+from catalogue.services.exports.evidence import evidence
 
 COMPLETE: dict[str, Any] = {
+    "id": "abc12-defgh",
+    "kind": "dataset",
     "status": "published",
     "doi": "10.34894/abc123",
     "title": "Migraine diaries",
@@ -19,7 +23,11 @@ COMPLETE: dict[str, Any] = {
     "resource_type": "Dataset",
     "creators": [{"name": "Jansen, Anna", "orcid": "0000-0002-1825-0097", "affiliations": []}],
     "license": "CC-BY-4.0",
+    "license_url": "https://spdx.org/licenses/CC-BY-4.0.html",
     "access_right": "open",
+    "themes": ["neuroscience"],
+    "contact_point": {"name": "Data desk", "email": "data@example.org"},
+    "applicable_legislation": ["http://data.europa.eu/eli/reg/2016/679/oj"],
     "version": "1.0",
     "related_identifiers": [
         {"identifier": "10.1212/wnl.1", "scheme": "doi", "relation_type": "IsSupplementTo"}
@@ -28,6 +36,11 @@ COMPLETE: dict[str, Any] = {
         {"access_url": "https://dataverse.nl/x", "format": "CSV", "byte_size": 1024},
     ],
 }
+
+
+def assess(record: dict[str, Any], network: dict[str, bool] | None = None) -> Assessment:
+    """The assessment as the catalogue makes it: with what the record's exports contain."""
+    return assess_record(record, network, evidence(record))
 
 
 def test_a_complete_published_dataset_passes_every_essential_indicator() -> None:
@@ -94,7 +107,14 @@ def test_a_bare_draft_gets_hints_that_name_the_fields() -> None:
         ),
         ({"creators": [{"name": "Jansen, Anna", "affiliations": []}]}, "FsF-R1.2-01M-1"),
         ({"related_identifiers": []}, "FsF-I3-01M-1"),
-        ({"access_right": "restricted", "distributions": []}, "FsF-A1-01M-3"),
+        ({"keywords": []}, "FsF-F2-01M-1"),
+        ({"applicable_legislation": []}, "HRI-R1.3-01M-1"),
+        ({"contact_point": None}, "HRI-R1.3-01M-1"),
+        ({"creators": []}, "FsF-R1.3-01M-1"),
+        (
+            {"access_right": "restricted", "distributions": [], "contact_point": None},
+            "FsF-A1-01M-3",
+        ),
     ],
 )
 def test_each_gap_fails_its_own_test(change: dict[str, Any], failing_test: str) -> None:
@@ -119,6 +139,40 @@ def test_restricted_data_with_hidden_links_is_not_penalised_for_the_protocol() -
 def test_every_metric_maps_to_known_rda_indicators_and_twenty_are_essential_in_the_model() -> None:
     result = assess(COMPLETE).as_dict()
     for metric in result["metrics"]:
-        assert metric["rda"] and all(item["id"] in RDA_PRIORITY for item in metric["rda"])
+        # FAIRsFAIR metrics evidence RDA indicators; the catalogue's own (HRI-) evidence none.
+        assert bool(metric["rda"]) == metric["id"].startswith("FsF-")
+        assert all(item["id"] in RDA_PRIORITY for item in metric["rda"])
         assert metric["total"] == sum(test["points"] for test in metric["tests"])
     assert sum(1 for priority in RDA_PRIORITY.values() if priority == "essential") == 20
+
+
+def test_what_the_exports_contain_is_not_assumed_without_them() -> None:
+    result = assess_record(COMPLETE, {"doi_resolves": True, "doi_registered": True}).as_dict()
+
+    judged_on_exports = {
+        "FsF-F2-01M-1",
+        "FsF-I1-01M-1",
+        "FsF-I2-01M-1",
+        "FsF-I3-01M-1",
+        "FsF-R1.3-01M-1",
+        "HRI-R1.3-01M-1",
+    }
+    assert judged_on_exports <= set(result["not_checked"])
+
+
+def test_the_health_ri_hint_names_each_missing_field() -> None:
+    lacking = {
+        **COMPLETE,
+        "keywords": [],
+        "contact_point": None,
+        "applicable_legislation": [],
+        "creators": [{"name": "Jansen, Anna", "affiliations": []}],
+    }
+
+    gaps = {gap["test"]: gap["hint"] for gap in assess(lacking).as_dict()["gaps"]}
+
+    assert gaps["HRI-R1.3-01M-1"] == (
+        "Health-RI's core profile requires applicable_legislation and contact_point and "
+        "creators.orcid and keywords "
+        "(fields: applicable_legislation, contact_point, creators.orcid, keywords)."
+    )

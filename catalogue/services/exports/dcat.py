@@ -56,7 +56,7 @@ CHECKSUM_ALGORITHMS = {
 
 
 def new_graph() -> Graph:
-    graph = Graph()
+    graph = Graph(bind_namespaces="core")  # only the prefixes the exports use
     for prefix, namespace in (
         ("dcat", DCAT),
         ("dct", DCTERMS),
