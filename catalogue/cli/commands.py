@@ -32,6 +32,7 @@ from catalogue.app import CatalogueState, create_app
 from catalogue.config import Settings
 from catalogue.domain.terms import ROLES, SCOPES
 from catalogue.models import Record, ReportSnapshot, User, utcnow
+from catalogue.services import fair as fair_service
 from catalogue.services import openaccess as openaccess_service
 from catalogue.services import registers
 from catalogue.services.accounts import OPERATOR, grant_roles, identity_of, issue_token
@@ -474,6 +475,30 @@ def oa_reclassify(as_of: datetime | None) -> None:
         ids = openaccess_service.publication_ids(session)
     totals = _reclassify(ids, day, f"classifying as of {day}")
     console.print(f"{totals['checked']} publications checked, {totals['changed']} changed")
+
+
+@main.group()
+def fair() -> None:
+    """FAIR assessment."""
+
+
+@fair.command("reassess")
+@with_appcontext
+def fair_reassess() -> None:
+    """Assess every dataset again with the current rules (after an upgrade that changed
+    them: each assessment names its rules' version)."""
+    with _state().db.reader() as session:
+        ids = fair_service.dataset_ids(session)
+    totals = {"checked": 0, "changed": 0}
+    with _progress() as progress:
+        task = progress.add_task("assessing datasets", total=len(ids))
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            with _state().db.unit_of_work() as session:
+                for key, value in fair_service.reassess(session, batch).items():
+                    totals[key] += value
+            progress.advance(task, len(batch))
+    console.print(f"{totals['checked']} datasets assessed, {totals['changed']} scores changed")
 
 
 @main.group("import")

@@ -7,10 +7,15 @@ and what its exports contain (``catalogue.services.exports.evidence``), and keep
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from catalogue.domain import fair
 from catalogue.models import Dataset, FairGap, utcnow
+from catalogue.services import documents
 from catalogue.services.exports.evidence import evidence
 from schemas.records import DatasetSchema
 
@@ -40,3 +45,39 @@ def assess_draft(body: dict[str, Any]) -> dict[str, Any]:
     """The assessment of a dataset being edited, from the body the editor would send."""
     record = {**body, "status": "draft", "kind": "dataset"}
     return fair.assess(record, None, evidence(record)).as_dict()
+
+
+def dataset_ids(session: Session) -> list[str]:
+    return list(session.scalars(select(Dataset.id).order_by(Dataset.id)))
+
+
+def reassess(session: Session, ids: Sequence[str]) -> dict[str, int]:
+    """Assess these datasets again with the current rules; changed scores are indexed again."""
+    counts = {"checked": 0, "changed": 0}
+    query = (
+        select(Dataset)
+        .where(Dataset.id.in_(ids))
+        .options(
+            *(
+                selectinload(relation)
+                for relation in (
+                    Dataset.themes,
+                    Dataset.departments,
+                    Dataset.creators,
+                    Dataset.contributors,
+                    Dataset.related_identifiers,
+                    Dataset.funding,
+                    Dataset.distributions,
+                    Dataset.fair_gaps,
+                )
+            )
+        )
+    )
+    for dataset in session.scalars(query):
+        counts["checked"] += 1
+        before = (dataset.fair_score10, dataset.fair_essential_passed)
+        assess_dataset(dataset)
+        if (dataset.fair_score10, dataset.fair_essential_passed) != before:
+            counts["changed"] += 1
+        documents.index_at_commit(session, dataset)
+    return counts

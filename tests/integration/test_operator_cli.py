@@ -75,3 +75,24 @@ def test_first_administrator_and_a_token_from_the_command_line(
     ]
     listed = runner.invoke(main, ["users", "list"])
     assert listed.exit_code == 0 and "bram@example.org" in listed.output
+
+
+def test_fair_reassess_brings_old_assessments_to_the_current_rules(
+    app: Flask, client: FlaskClient, operator_env: None
+) -> None:
+    from catalogue.domain.fair import VERSION
+    from catalogue.models import Dataset
+
+    created = client.post("/api/datasets", json=minimal_dataset(), headers=as_user("anna")).json
+    state = app.extensions["catalogue"]
+    with state.db.unit_of_work() as session:  # as an older release left it
+        dataset = session.get(Dataset, created["id"])
+        dataset.fair_assessment = {**dataset.fair_assessment, "version": "catalogue-fair-1"}
+        dataset.fair_score10 = 0
+
+    done = CliRunner().invoke(main, ["fair", "reassess"])
+
+    assert done.exit_code == 0, done.output
+    assert "1 datasets assessed, 1 scores changed" in done.output
+    fair = client.get(f"/api/datasets/{created['id']}/fair", headers=as_user("anna")).json
+    assert fair["version"] == VERSION
