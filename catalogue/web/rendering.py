@@ -90,7 +90,10 @@ def switch_language(language: str) -> str:
     """This page's URL in another language (the choice is then kept in a cookie)."""
     args: dict[str, Any] = request.args.to_dict(flat=False)
     args["lang"] = [language]
-    return url_for(request.endpoint or "web.home", **(request.view_args or {}), **args)
+    # The path's own values win over a query parameter of the same name (?theme= on
+    # /themes/<theme>): url_for takes each name once.
+    args.update(request.view_args or {})
+    return url_for(request.endpoint or "web.home", **args)
 
 
 def _template_globals() -> dict[str, Any]:
