@@ -11,7 +11,9 @@ import os
 import shutil
 import signal
 import socket
+import sys
 import threading
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,11 +33,12 @@ from catalogue.adapters.indexing import Indexer
 from catalogue.app import CatalogueState, create_app
 from catalogue.config import Settings
 from catalogue.domain.terms import ROLES, SCOPES
-from catalogue.models import Record, ReportSnapshot, User, utcnow
+from catalogue.models import Record, ReportSnapshot, Theme, User, utcnow
 from catalogue.services import fair as fair_service
 from catalogue.services import openaccess as openaccess_service
 from catalogue.services import registers
 from catalogue.services.accounts import OPERATOR, grant_roles, identity_of, issue_token
+from catalogue.services.exports import Site
 
 console = Console(stderr=True)
 
@@ -499,6 +502,59 @@ def fair_reassess() -> None:
                     totals[key] += value
             progress.advance(task, len(batch))
     console.print(f"{totals['checked']} datasets assessed, {totals['changed']} scores changed")
+
+
+@main.group()
+def export() -> None:
+    """The catalogue for machines, as files."""
+
+
+@export.command("dcat")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The Turtle file to write ('-' for standard output).",
+)
+@click.option("--kind", type=click.Choice(["dataset", "publication"]), help="Only this kind.")
+@with_appcontext
+def export_dcat(output: Path, kind: str | None) -> None:
+    """The whole catalogue in DCAT-AP (Health-RI profile) as Turtle, as anyone may see it,
+    written page by page in constant memory."""
+    from catalogue.services.exports import dcat, harvest
+    from catalogue.services.exports.public import as_anyone_sees
+
+    state = _state()
+    settings = state.settings
+    with state.db.reader() as session:
+        chosen = harvest.Selection(kind=kind)
+        counts = {
+            k: harvest.count(session, harvest.Selection(kind=k)) for k in ("dataset", "publication")
+        }
+        total = harvest.count(session, chosen)
+        themes = tuple(session.execute(select(Theme.id, Theme.label).order_by(Theme.id)))
+    site = Site.of(settings, themes)
+
+    def pages() -> Iterator[list[dict[str, Any]]]:
+        after = None
+        while True:
+            with state.db.reader() as session:
+                records = harvest.page(session, chosen, after, 1000)
+                if not records:
+                    return
+                after = records[-1].id
+                shown = [as_anyone_sees(record) for record in records]
+            progress.advance(task, len(shown))
+            yield shown
+
+    target = sys.stdout if str(output) == "-" else output.open("w", encoding="utf-8")
+    with _progress() as progress, target:
+        task = progress.add_task("writing DCAT-AP", total=total)
+        for chunk in dcat.stream_turtle(pages(), site, counts):
+            target.write(chunk)
+    if str(output) != "-":
+        console.print(f"{total:,} records written to {output}")
 
 
 @main.group("import")

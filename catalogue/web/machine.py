@@ -43,14 +43,7 @@ def site() -> Site:
         settings = current_app.extensions["catalogue"].settings
         with reader() as session:
             themes = tuple(session.execute(select(Theme.id, Theme.label).order_by(Theme.id)))
-        g.export_site = Site(
-            base_url=settings.base_url,
-            name=settings.catalogue_name,
-            institution=settings.institution_name,
-            institution_ror=settings.institution_ror,
-            contact_email=settings.contact_email,
-            themes=tuple((str(theme), str(label)) for theme, label in themes),
-        )
+        g.export_site = Site.of(settings, themes)
     found: Site = g.export_site
     return found
 

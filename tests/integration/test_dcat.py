@@ -162,3 +162,41 @@ def test_the_catalogue_pages_and_says_what_changed_since(client: FlaskClient) ->
     assert b"dcat:Dataset" not in later.data.replace(b"a dcat:Catalog", b"")
     bad = client.get("/catalogue?modified_since=yesterday")
     assert bad.status_code == 422 and "modified_since" in bad.json["errors"]["query"]
+
+
+def test_the_whole_catalogue_is_dumped_as_anyone_may_see_it(
+    app: Flask, client: FlaskClient, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from catalogue.cli import main
+
+    for name, value in app.extensions["catalogue"].settings.to_environ().items():
+        monkeypatch.setenv(name, value)
+    marker = "wombatmarker"
+    shown = publish(client, "datasets", COMPLETE)
+    publish(
+        client,
+        "datasets",
+        minimal_dataset(
+            access_right="restricted",
+            distributions=[{"access_url": f"https://vault.example.org/{marker}", "format": "CSV"}],
+        ),
+    )
+    client.post("/api/datasets", json=minimal_dataset(title=marker), headers=as_user("anna"))
+    target = tmp_path / "catalogue.ttl"
+
+    done = CliRunner().invoke(main, ["export", "dcat", "--output", str(target)])
+
+    assert done.exit_code == 0, done.output
+    text = target.read_text()
+    assert marker not in text
+    graph = Graph().parse(data=text, format="turtle")
+    datasets = set(
+        graph.subjects(
+            URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            URIRef("http://www.w3.org/ns/dcat#Dataset"),
+        )
+    )
+    assert len(datasets) == 2 and URIRef(f"{BASE}/records/{shown['id']}") in datasets
+    assert violations(graph, dcat_ap_shapes()) == []

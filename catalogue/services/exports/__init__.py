@@ -7,7 +7,9 @@ API would. The modules are pure: a record dict and the :class:`Site` in, a docum
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,18 @@ class Site:
     contact_email: str = ""
     # The innovation themes (id, label), for the SKOS concepts the RDF exports name.
     themes: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, settings: Any, themes: Iterable[tuple[Any, Any]] = ()) -> Site:
+        """The catalogue as its settings (``catalogue.config.Settings``) describe it."""
+        return cls(
+            base_url=settings.base_url,
+            name=settings.catalogue_name,
+            institution=settings.institution_name,
+            institution_ror=settings.institution_ror,
+            contact_email=settings.contact_email,
+            themes=tuple((str(theme), str(label)) for theme, label in themes),
+        )
 
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path
