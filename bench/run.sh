@@ -8,6 +8,7 @@
 #   bash bench/run.sh reports --records 100000 --repeat 7
 #   bash bench/run.sh embedded                 # embedded backend beside Elasticsearch
 #   bash bench/run.sh pages --load 100000      # web pages beside their API requests
+#   bash bench/run.sh harvest --load 100000    # OAI-PMH harvest and the DCAT dump
 set -euo pipefail
 ES_HEAP="${ES_HEAP:-2g}"
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/services.sh"
@@ -16,5 +17,6 @@ case "${1:-}" in
   reports) shift; .venv/bin/python -m bench.reports "$@" ;;
   embedded) shift; .venv/bin/python -m bench.embedded "$@" ;;
   pages) shift; .venv/bin/python -m bench.pages "$@" ;;
+  harvest) shift; .venv/bin/python -m bench.harvest "$@" ;;
   *) .venv/bin/python -m bench.search "$@" ;;
 esac

@@ -455,4 +455,6 @@ def stream_turtle(
             subject = add_record(graph, record, site)
             describe_record_level(graph, site, record, subject)
             add_member(graph, site, record, subject)
-        yield graph.serialize(format="nt")
+        text = graph.serialize(format="nt")
+        del graph  # before the next page is read: one page in memory at a time
+        yield text
