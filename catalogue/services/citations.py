@@ -247,11 +247,3 @@ def csl_json(record: dict[str, Any]) -> str:
     }
     item.update({key: value for key, value in optional.items() if value})
     return json.dumps([item], ensure_ascii=False, indent=2) + "\n"
-
-
-# format name -> (function, media type, file extension)
-FORMATS = {
-    "bibtex": (bibtex, "application/x-bibtex", "bib"),
-    "ris": (ris, "application/x-research-info-systems", "ris"),
-    "csl-json": (csl_json, "application/vnd.citationstyles.csl+json", "json"),
-}

@@ -105,16 +105,15 @@ def not_acceptable() -> Response:
         "errors": {},
         "offered": offered(),
     }
-    return Response(orjson.dumps(body), status=406, mimetype="application/json")
+    response = Response(orjson.dumps(body), status=406, mimetype="application/json")
+    response.vary.add("Accept")
+    return response
 
 
 def answer_format(item: Format, shown: dict[str, Any], status: int) -> Response:
     """The record in ``item``'s format (410 keeps a withdrawn record's metadata)."""
     here = site()
     response = Response(item.render(shown, here), status=status, mimetype=item.media_type)
-    if item.name in ("bibtex", "ris", "csl-json"):
-        filename = f"{shown['id']}.{item.extension}"
-        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     return signposted(response, shown)
 
 

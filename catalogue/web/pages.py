@@ -301,7 +301,7 @@ def record_page(
         may_manage_editors=may_manage,
         editor_typed=editor_typed,
         schema_org=schemaorg.to_jsonld(shown, machine.site()),
-        formats=[item for item in FORMATS.values() if item.name not in citations.FORMATS],
+        formats=[item for item in FORMATS.values() if item.name not in CITATION_FORMATS],
     )
     # A withdrawn record keeps its page (the citation, the reason): gone, not missing.
     gone = shown["status"] == "withdrawn"
@@ -312,19 +312,21 @@ def _versions(session: Session, identity: Identity, found: Record) -> list[Recor
     return list(service_for(found.kind).versions(session, identity, found.id))
 
 
+CITATION_FORMATS = ("bibtex", "ris", "csl-json")  # downloaded from "How to cite"
+
+
 @blp.get("/records/<record_id>/citation/<name>")
 def citation(record_id: str, name: str) -> Response:
     """The record as a file for reference managers: BibTeX, RIS or CSL-JSON."""
-    if name not in citations.FORMATS:
+    if name not in CITATION_FORMATS:
         raise NotFound(f"No citation format {name!r}; try bibtex, ris or csl-json.")
-    write, media_type, extension = citations.FORMATS[name]
+    item = FORMATS[name]
     with reader() as session:
         shown = as_the_api_shows(read_any(session, current_identity(), record_id))
-    return Response(
-        write(shown),
-        mimetype=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{record_id}.{extension}"'},
-    )
+    response = machine.answer_format(item, shown, 200)
+    filename = f"{record_id}.{item.extension}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @blp.get("/works/<concept_id>")

@@ -36,6 +36,9 @@ ADMS = Namespace("http://www.w3.org/ns/adms#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+FDP = Namespace("https://w3id.org/fdp/fdp-o#")
+HRI = Namespace("http://data.health-ri.nl/core/p2/")
 EU_ACCESS = Namespace("http://publications.europa.eu/resource/authority/access-right/")
 EU_FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
 IANA = "https://www.iana.org/assignments/media-types/"
@@ -69,6 +72,9 @@ def new_graph() -> Graph:
         ("spdx", SPDX),
         ("eli", ELI),
         ("hydra", HYDRA),
+        ("org", ORG),
+        ("fdp-o", FDP),
+        ("hri", HRI),
     ):
         graph.bind(prefix, namespace)
     return graph
@@ -119,7 +125,7 @@ def _agent(graph: Graph, entry: dict[str, Any]) -> URIRef | BNode:
             organisation = URIRef(affiliation["ror"])
             graph.add((organisation, RDF.type, FOAF.Organization))
             graph.add((organisation, FOAF.name, Literal(affiliation["name"])))
-            graph.add((agent, URIRef("http://www.w3.org/ns/org#memberOf"), organisation))
+            graph.add((agent, ORG.memberOf, organisation))
     return agent
 
 
@@ -332,10 +338,8 @@ def add_member(graph: Graph, site: Site, record: dict[str, Any], subject: URIRef
 
 # -- the FAIR Data Point (specs.fairdatapoint.org, v1.2) ------------------------------------
 
-FDP = Namespace("https://w3id.org/fdp/fdp-o#")
 FDP_SPEC = URIRef("https://specs.fairdatapoint.org/fdp-specs-v1.2.html")
 # The profiles (SHACL shapes) each level of metadata conforms to: Health-RI's core profile.
-HRI = Namespace("http://data.health-ri.nl/core/p2/")
 PROFILES = {
     "fdp": HRI.CatalogShape,  # the Health-RI core profile names no shape for the service
     "catalog": HRI.CatalogShape,
@@ -377,7 +381,6 @@ def add_fdp(
 ) -> URIRef:
     """The FAIR Data Point itself: a metadata service whose catalogue is the catalogue."""
     service = fdp_iri(site)
-    graph.bind("fdp-o", FDP)
     for kind in (FDP.MetadataService, FDP.FAIRDataPoint, DCAT.Resource):
         graph.add((service, RDF.type, kind))
     graph.add((service, DCTERMS.title, Literal(f"{site.name} (FAIR Data Point)", lang="en")))
