@@ -221,3 +221,14 @@ def indexed_by_workers(state: Any) -> Iterator[None]:
         yield
     finally:
         state.db.after_search_change = hook
+
+
+@pytest.fixture()
+def contact_app(app: Flask) -> Any:
+    """The institution's contact address configured, as a deployment must (Health-RI asks
+    the publisher for one)."""
+    settings = app.extensions["catalogue"].settings
+    before = settings.contact_email
+    object.__setattr__(settings, "contact_email", "researchdata@lumc.example")
+    yield app
+    object.__setattr__(settings, "contact_email", before)

@@ -44,17 +44,6 @@ def health_ri_without_skipped_rule() -> Graph:
     return shapes
 
 
-@pytest.fixture()
-def contact_app(app: Flask) -> Any:
-    """The institution's contact address configured, as a deployment must (Health-RI asks
-    the publisher for one)."""
-    settings = app.extensions["catalogue"].settings
-    before = settings.contact_email
-    object.__setattr__(settings, "contact_email", "researchdata@lumc.example")
-    yield app
-    object.__setattr__(settings, "contact_email", before)
-
-
 def catalogue_graph(client: FlaskClient) -> Graph:
     answer = client.get("/catalogue?size=10000", headers={"Accept": "text/turtle"})
     assert answer.status_code == 200 and answer.mimetype == "text/turtle"

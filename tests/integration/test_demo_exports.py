@@ -31,8 +31,8 @@ AS_FIELD = {
 DATASET = URIRef("http://www.w3.org/ns/dcat#Dataset")
 
 
-def test_the_demo_passes_the_official_schemas(app: Flask, client: FlaskClient) -> None:
-    load_demo(app.extensions["catalogue"].db, 40, 40, seed=7)
+def test_the_demo_passes_the_official_schemas(contact_app: Flask, client: FlaskClient) -> None:
+    load_demo(contact_app.extensions["catalogue"].db, 40, 40, seed=7)
     records = []
     for kind in ("datasets", "publications"):
         records += client.get(f"/api/{kind}?size=100").json["hits"]
