@@ -186,6 +186,9 @@ def demo(
             f"Using the {existing:,} records already in {settings.data_dir}/ "
             "([bold]--reset[/] generates the demo data again)."
         )
+        if fair_service.assessed_by_older_rules(state.db):
+            # Data from an earlier release: its FAIR scores follow the rules of today.
+            _reassess_all(state)
         with _progress() as progress:
             task = progress.add_task("Checking the search index", total=None)
             state.indexer.verify(repair=True)
@@ -490,18 +493,24 @@ def fair() -> None:
 def fair_reassess() -> None:
     """Assess every dataset again with the current rules (after an upgrade that changed
     them: each assessment names its rules' version)."""
-    with _state().db.reader() as session:
+    totals = _reassess_all(_state())
+    console.print(f"{totals['checked']} datasets assessed, {totals['changed']} scores changed")
+
+
+def _reassess_all(state: CatalogueState) -> dict[str, int]:
+    """Every dataset assessed again, in batches of one transaction, with a progress bar."""
+    with state.db.reader() as session:
         ids = fair_service.dataset_ids(session)
     totals = {"checked": 0, "changed": 0}
     with _progress() as progress:
-        task = progress.add_task("assessing datasets", total=len(ids))
+        task = progress.add_task("Assessing the datasets' FAIRness", total=len(ids))
         for start in range(0, len(ids), 500):
             batch = ids[start : start + 500]
-            with _state().db.unit_of_work() as session:
+            with state.db.unit_of_work() as session:
                 for key, value in fair_service.reassess(session, batch).items():
                     totals[key] += value
             progress.advance(task, len(batch))
-    console.print(f"{totals['checked']} datasets assessed, {totals['changed']} scores changed")
+    return totals
 
 
 @main.group()

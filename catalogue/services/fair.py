@@ -47,6 +47,16 @@ def assess_draft(body: dict[str, Any]) -> dict[str, Any]:
     return fair.assess(record, None, evidence(record)).as_dict()
 
 
+def assessed_by_older_rules(db: Any) -> bool:
+    """Whether stored assessments come from older rules (one dataset tells: every save and
+    every reassessment uses the current ones)."""
+    with db.reader() as session:
+        stored = session.scalar(
+            select(Dataset.fair_assessment).where(Dataset.fair_assessment.is_not(None)).limit(1)
+        )
+    return bool(stored) and stored.get("version") != fair.VERSION
+
+
 def dataset_ids(session: Session) -> list[str]:
     return list(session.scalars(select(Dataset.id).order_by(Dataset.id)))
 
