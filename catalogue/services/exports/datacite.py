@@ -97,9 +97,10 @@ def _publisher(record: dict[str, Any], site: Site) -> dict[str, Any]:
 
 
 def _year(record: dict[str, Any]) -> str:
-    for key in ("publication_year",):
-        if record.get(key):
-            return str(record[key])
+    """The publication year; for a record without a date, when the catalogue published (or
+    registered) it."""
+    if record.get("publication_year"):
+        return str(record["publication_year"])
     for key in ("published", "created"):
         if record.get(key):
             return str(record[key])[:4]

@@ -7,7 +7,7 @@
   creators (ORCID, ROR), the institution as publisher (the entity making the dataset
   available, as DCAT-AP and Health-RI define it: the repository a record names is in
   DataCite), contact point (vCard), keywords, themes, licence, access rights (EU
-  vocabulary), dates, temporal and spatial coverage, applicable legislation, versions,
+  vocabulary), dates, temporal coverage, applicable legislation, versions,
   distributions (licence, rights, format as an IANA media type or EU file type, size,
   checksum). A distribution whose links the caller may not see points at the landing page,
   where access is asked for: DCAT allows a landing page as ``dcat:accessURL``.
