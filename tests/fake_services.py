@@ -126,3 +126,24 @@ def fake_services() -> Iterator[FakeServices]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def stand_in_enricher(state: Any, services: FakeServices) -> Any:
+    """An enrichment worker of the catalogue ``state`` asking the stand-in for every service
+    (fast and polite enough for tests)."""
+    import dataclasses
+
+    from catalogue.adapters.enrichment.jobs import Enricher
+
+    settings = dataclasses.replace(
+        state.settings,
+        contact_email="library@example.org",
+        crossref_url=services.url,
+        unpaywall_url=services.url,
+        openalex_url=services.url,
+        datacite_url=services.url,
+        doi_url=services.url,
+        enrichment_per_second=200.0,
+        enrichment_timeout=2.0,
+    )
+    return Enricher(state.db, settings)

@@ -4,7 +4,6 @@ filled in, without the person reloading anything."""
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Iterator
 
@@ -12,10 +11,9 @@ import pytest
 from flask import Flask
 from playwright.sync_api import expect
 
-from catalogue.adapters.enrichment.jobs import Enricher
 from tests.browser.conftest import Visit
 from tests.browser.test_my_catalogue import log_in_as
-from tests.fake_services import fake_services
+from tests.fake_services import fake_services, stand_in_enricher
 
 DOI = "10.1234/jhr.2024.001"
 
@@ -23,21 +21,9 @@ DOI = "10.1234/jhr.2024.001"
 @pytest.fixture
 def worker(app: Flask) -> Iterator[None]:
     """An enrichment worker running beside the served catalogue, as `catalogue worker` would."""
-    state = app.extensions["catalogue"]
     with fake_services() as services:
         services.crossref.add(DOI)
-        settings = dataclasses.replace(
-            state.settings,
-            contact_email="library@example.org",
-            crossref_url=services.url,
-            unpaywall_url=services.url,
-            openalex_url=services.url,
-            datacite_url=services.url,
-            doi_url=services.url,
-            enrichment_per_second=200.0,
-            enrichment_timeout=2.0,
-        )
-        enricher = Enricher(state.db, settings)
+        enricher = stand_in_enricher(app.extensions["catalogue"], services)
         stop = threading.Event()
 
         def work() -> None:

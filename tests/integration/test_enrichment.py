@@ -3,7 +3,6 @@ stand-in for Crossref, Unpaywall, OpenAlex, DataCite and doi.org, saved through 
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +15,7 @@ from flask.testing import FlaskClient
 from catalogue.adapters.enrichment.jobs import Enricher
 from catalogue.cli import main as cli
 from tests import service_answers
-from tests.fake_services import FakeServices, Reply, fake_services
+from tests.fake_services import FakeServices, Reply, fake_services, stand_in_enricher
 from tests.integration.conftest import as_user, minimal_dataset, minimal_publication
 
 LIBRARIAN = ("lotte", "librarian")
@@ -31,19 +30,8 @@ def services() -> Iterator[FakeServices]:
 
 @pytest.fixture
 def enricher(app: Flask, services: FakeServices) -> Enricher:
-    state = app.extensions["catalogue"]
-    settings = dataclasses.replace(
-        state.settings,
-        contact_email="library@example.org",
-        crossref_url=services.url,
-        unpaywall_url=services.url,
-        openalex_url=services.url,
-        datacite_url=services.url,
-        doi_url=services.url,
-        enrichment_per_second=200.0,
-        enrichment_timeout=2.0,
-    )
-    return Enricher(state.db, settings)
+    found: Enricher = stand_in_enricher(app.extensions["catalogue"], services)
+    return found
 
 
 def publish(client: FlaskClient, kind: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,6 @@ errors next to their fields with nothing lost, and the 412 flow."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from catalogue.adapters.enrichment.jobs import Enricher
-from tests.fake_services import fake_services
+from tests.fake_services import fake_services, stand_in_enricher
 from tests.integration.conftest import as_user
 
 PAGE = {"Accept": "text/html"}
@@ -208,21 +207,9 @@ def test_add_a_row_adds_one_row_and_saves_nothing(client: FlaskClient) -> None:
 @pytest.fixture
 def enricher(app: Flask) -> Iterator[Enricher]:
     """An enrichment worker asking the local stand-in for Crossref and the other services."""
-    state = app.extensions["catalogue"]
     with fake_services() as services:
         services.crossref.add(DOI)
-        settings = dataclasses.replace(
-            state.settings,
-            contact_email="library@example.org",
-            crossref_url=services.url,
-            unpaywall_url=services.url,
-            openalex_url=services.url,
-            datacite_url=services.url,
-            doi_url=services.url,
-            enrichment_per_second=200.0,
-            enrichment_timeout=2.0,
-        )
-        yield Enricher(state.db, settings)
+        yield stand_in_enricher(app.extensions["catalogue"], services)
 
 
 DOI = "10.1234/jhr.2024.001"
