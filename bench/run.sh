@@ -18,5 +18,6 @@ case "${1:-}" in
   embedded) shift; .venv/bin/python -m bench.embedded "$@" ;;
   pages) shift; .venv/bin/python -m bench.pages "$@" ;;
   harvest) shift; .venv/bin/python -m bench.harvest "$@" ;;
+  freshness) shift; .venv/bin/python -m bench.freshness "$@" ;;
   *) .venv/bin/python -m bench.search "$@" ;;
 esac

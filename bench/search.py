@@ -370,9 +370,16 @@ def search_latency(
 # -- write to searchable -------------------------------------------------------------------
 
 
-def write_to_searchable(settings: Settings, state: CatalogueState, writes: int) -> dict[str, float]:
+def write_to_searchable(
+    settings: Settings, state: CatalogueState, writes: int, poll: float | None = 0.05
+) -> dict[str, float]:
+    """Seconds from a committed publish until a search finds it, with ``catalogue worker``
+    running as deployed (``poll=None``: its default polling interval)."""
+    command = [str(Path(sys.executable).parent / "catalogue"), "worker"]
+    if poll is not None:
+        command += ["--poll", str(poll)]
     worker = subprocess.Popen(
-        [str(Path(sys.executable).parent / "catalogue"), "worker", "--poll", "0.05"],
+        command,
         env=child_env(settings),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

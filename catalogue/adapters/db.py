@@ -15,6 +15,7 @@ import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalogue.adapters.outbox_wakeup import notify
 from catalogue.services.documents import CHANGES_SEARCH
 
 
@@ -59,6 +60,8 @@ def _before_commit(session: Session) -> None:
     hooks = session.info.pop("before_commit", {})  # e.g. services.documents: render, queue
     for hook in hooks.values():
         hook(session)
+    if session.info.get(CHANGES_SEARCH):
+        notify(session)  # the indexing workers wake when this commits
 
 
 class Database:

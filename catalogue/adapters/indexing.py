@@ -23,6 +23,7 @@ from sqlalchemy import Text, cast, delete, func, select
 from sqlalchemy.orm import Session
 
 from catalogue.adapters.db import Database
+from catalogue.adapters.outbox_wakeup import Listener
 from catalogue.models import OutboxEntry, Record, SearchDocument, utcnow
 from catalogue.services import documents
 from catalogue.services.records import RecordService, datasets, publications
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 SERVICES: dict[str, RecordService[Any]] = {"dataset": datasets, "publication": publications}
 MAX_BACKOFF = timedelta(minutes=5)
 KEEP_PROCESSED = timedelta(days=1)
+# A batch this small (people's edits, not a bulk load) is made searchable at once.
+SMALL_BATCH = 50
 REPLAY_MARGIN = timedelta(minutes=5)
 
 
@@ -111,8 +114,11 @@ class Indexer:
         # Called after records were indexed (the FAIR Data Point index ping).
         self.on_change = on_change
 
-    def process_batch(self, limit: int = 500, refresh: bool = False) -> BatchOutcome:
-        """Claim up to ``limit`` ready outbox rows and index their records, in one transaction."""
+    def process_batch(
+        self, limit: int = 500, refresh: bool = False, refresh_small: bool = False
+    ) -> BatchOutcome:
+        """Claim up to ``limit`` ready outbox rows and index their records, in one transaction
+        (``refresh_small``: make a batch of at most ``SMALL_BATCH`` searchable at once)."""
         outcome = BatchOutcome()
         with self.db.unit_of_work() as session:
             now = utcnow()
@@ -131,6 +137,7 @@ class Indexer:
             wanted: dict[str, int] = {}
             for row in rows:
                 wanted[row.record_id] = max(row.revision, wanted.get(row.record_id, 0))
+            refresh = refresh or (refresh_small and len(rows) <= SMALL_BATCH)
             try:
                 report = self.backend.write(_actions(session, wanted), refresh=refresh)
             except Exception as exc:  # the engine is down or refused the request
@@ -195,20 +202,27 @@ class Indexer:
             )
 
     def run(self, stop: threading.Event, poll_seconds: float = 0.5, limit: int = 500) -> None:
-        """Work until ``stop`` is set: the body of ``catalogue worker``."""
+        """Work until ``stop`` is set: the body of ``catalogue worker``. On PostgreSQL it
+        wakes as soon as a change is committed (LISTEN/NOTIFY), else every ``poll_seconds``;
+        a small batch (edits as people make them) is made searchable at once, a large one
+        (a bulk load) waits for the engine's own refresh."""
         self.backend.ensure_index()
+        listener = Listener(self.db.engine)
         last_cleanup = utcnow()
-        while not stop.is_set():
-            try:
-                outcome = self.process_batch(limit)
-            except Exception:  # the database is away: wait and try again
-                log.exception("worker batch failed")
-                outcome = BatchOutcome(failed=1)
-            if utcnow() - last_cleanup > timedelta(hours=1):
-                self.forget_processed()
-                last_cleanup = utcnow()
-            if outcome.claimed < limit or outcome.failed:
-                stop.wait(poll_seconds)
+        try:
+            while not stop.is_set():
+                try:
+                    outcome = self.process_batch(limit, refresh_small=True)
+                except Exception:  # the database is away: wait and try again
+                    log.exception("worker batch failed")
+                    outcome = BatchOutcome(failed=1)
+                if utcnow() - last_cleanup > timedelta(hours=1):
+                    self.forget_processed()
+                    last_cleanup = utcnow()
+                if outcome.claimed < limit or outcome.failed:
+                    listener.wait(poll_seconds, stop)
+        finally:
+            listener.close()
 
     # -- reindex and verify ----------------------------------------------------------------
 

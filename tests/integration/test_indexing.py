@@ -375,3 +375,26 @@ def test_documents_missing_or_out_of_date_are_rendered_again(
     assert index_versions(state) == database_versions(state)
     hit = state.search.client.get(index=state.backend.alias, id=ids[1])  # type: ignore[union-attr]
     assert hit["_source"]["title"] == "D 1"
+
+
+def test_the_worker_wakes_when_a_change_commits_not_at_its_next_poll(
+    app: Flask, researcher: Identity
+) -> None:
+    """PostgreSQL LISTEN/NOTIFY: with a poll of a minute, a committed change is searchable
+    within seconds, and the worker still stops promptly."""
+    state = state_of(app)
+    stop = threading.Event()
+    worker = threading.Thread(target=state.indexer.run, args=(stop, 60.0), daemon=True)
+    worker.start()
+    try:
+        time.sleep(1.0)  # the worker drained what was there and now waits (listening)
+        started = time.monotonic()
+        [record_id] = register(state, 1, researcher)
+        while index_versions(state).get(record_id) is None:
+            assert time.monotonic() - started < 10, "not woken by the commit"
+            time.sleep(0.05)
+        assert pending(state) == 0
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+    assert not worker.is_alive()
