@@ -9,6 +9,7 @@
 #   bash bench/run.sh embedded                 # embedded backend beside Elasticsearch
 #   bash bench/run.sh pages --load 100000      # web pages beside their API requests
 #   bash bench/run.sh harvest --load 100000    # OAI-PMH harvest and the DCAT dump
+#   bash bench/run.sh freshness --writes 40    # write to searchable, worker as deployed
 set -euo pipefail
 ES_HEAP="${ES_HEAP:-2g}"
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/services.sh"
