@@ -9,7 +9,7 @@ from typing import Any
 
 from authlib.integrations.flask_client import OAuth
 from elasticsearch import TransportError
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api
@@ -21,6 +21,7 @@ from catalogue.adapters.db import Database
 from catalogue.adapters.fdp_index import IndexPinger
 from catalogue.adapters.indexing import Indexer
 from catalogue.api.context import close_session
+from catalogue.api.health import PROBE_PATHS
 from catalogue.api.identity import check_csrf, current_identity, require_login_for_changes
 from catalogue.api.jsonio import OrjsonProvider
 from catalogue.api.ratelimit import LocalCounters  # noqa: F401  (registers ``local://``)
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(vocabularies.blp)
     api.register_blueprint(accounts.blp)
     api.register_blueprint(health.blp)
+    api.register_blueprint(health.probes)
     app.register_blueprint(auth.blp)
     app.register_blueprint(docs.blp)
     app.register_blueprint(pages.blp)
@@ -208,9 +210,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _limit_anonymous_use(app: Flask, settings: Settings) -> None:
-    """Anonymous callers are rate-limited per client address; signed-in callers are not."""
+    """Anonymous callers are rate-limited per client address; signed-in callers and the
+    liveness and readiness probes are not."""
 
-    def signed_in() -> bool:
+    def exempt() -> bool:
+        if request.path in PROBE_PATHS:  # an orchestrator's probes are never refused
+            return True
         try:
             return not current_identity().is_anonymous
         except ServiceError:
@@ -220,7 +225,7 @@ def _limit_anonymous_use(app: Flask, settings: Settings) -> None:
         get_remote_address,
         app=app,
         default_limits=[settings.anonymous_rate_limit],
-        default_limits_exempt_when=signed_in,
+        default_limits_exempt_when=exempt,
         storage_uri=settings.rate_limit_storage,
         headers_enabled=True,
     )

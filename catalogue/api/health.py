@@ -61,3 +61,40 @@ class Health(MethodView):
         else:
             overall, code = "ok", 200
         return {"status": overall, "database": database, "search": search}, code
+
+
+probes = Blueprint(
+    "probes",
+    __name__,
+    description="Liveness and readiness, for an orchestrator or a load balancer "
+    "(not rate-limited).",
+)
+PROBE_PATHS = ("/livez", "/readyz")
+
+
+class ProbeSchema(Schema):
+    status = fields.String(metadata={"enum": ["live", "ready", "not ready"]})
+    database = fields.Nested(ComponentSchema, required=False)
+    search = fields.Nested(ComponentSchema, required=False)
+
+
+@probes.route("/livez")
+class Live(MethodView):
+    @probes.response(200, ProbeSchema)
+    def get(self) -> Any:
+        """The process answers. Touches nothing else: a database outage must not get every
+        app process restarted."""
+        return {"status": "live"}
+
+
+@probes.route("/readyz")
+class Ready(MethodView):
+    @probes.response(200, ProbeSchema)
+    @probes.alt_response(503, schema=ProbeSchema, description="The database is unavailable")
+    def get(self) -> Any:
+        """Ready for requests: the database answers. The search engine is reported but does
+        not decide (without it records still read and save; the outbox keeps the changes)."""
+        database, search = _database(), _search()
+        ready = database["status"] == "ok"
+        body = {"status": "ready" if ready else "not ready", "database": database, "search": search}
+        return body, 200 if ready else 503

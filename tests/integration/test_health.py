@@ -119,3 +119,28 @@ def test_database_restart_gives_503_then_recovers_on_its_own(client: FlaskClient
 
     assert client.get("/api/datasets/abcde-fghjk").status_code == 404  # answered by the database
     assert client.get("/api/health").json["database"]["status"] == "ok"
+
+
+def test_liveness_needs_nothing_and_readiness_needs_the_database(pg_url: str) -> None:
+    down = create_app(
+        make_settings(f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/nothing")
+    ).test_client()
+    up = create_app(
+        make_settings(pg_url, elasticsearch_url=f"http://127.0.0.1:{_closed_port()}")
+    ).test_client()
+
+    assert down.get("/livez").json == {"status": "live"}
+    not_ready = down.get("/readyz")
+    assert not_ready.status_code == 503 and not_ready.json["status"] == "not ready"
+    assert not_ready.json["database"]["status"] == "unavailable"
+    ready = up.get("/readyz")  # the search engine away does not take the app out of service
+    assert ready.status_code == 200 and ready.json["search"]["status"] == "unavailable"
+
+
+def test_probes_are_never_rate_limited(pg_url: str) -> None:
+    client = create_app(make_settings(pg_url, anonymous_rate_limit="2 per minute")).test_client()
+
+    answers = [client.get(path).status_code for path in ("/livez", "/readyz") * 5]
+
+    assert answers == [200] * 10
+    assert [client.get("/api/health").status_code for _ in range(3)][-1] == 429
