@@ -50,10 +50,17 @@ class Listener:
                 self._connection.execute(f"LISTEN {CHANNEL}")
             deadline = time.monotonic() + timeout
             # In slices of at most a second, so that a stopping worker stops promptly.
-            while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
-                for _ in self._connection.notifies(timeout=min(left, 1.0), stop_after=1):
-                    return True
-            return False
+            woken = False
+            while not woken and not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+                woken = any(
+                    True for _ in self._connection.notifies(timeout=min(left, 1.0), stop_after=1)
+                )
+            if woken:
+                # One batch takes every change: the notifications that came meanwhile (one
+                # per commit) need no wake-up of their own.
+                for _ in self._connection.notifies(timeout=0):
+                    pass
+            return woken
         except psycopg.Error as exc:  # the database went away: poll until it is back
             log.warning("listening for outbox changes failed (%s); polling meanwhile", exc)
             self.close()
