@@ -15,6 +15,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -23,7 +24,7 @@ from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
 from catalogue.api.records import as_the_api_shows
 from catalogue.domain.errors import InvalidInput, PreconditionFailed, ServiceError
-from catalogue.models import AccessRight, Department, EnrichmentJob, ResourceType, Theme
+from catalogue.models import AccessRight, Department, EnrichmentJob, Record, ResourceType, Theme
 from catalogue.services import permissions
 from catalogue.services.fair import assess_draft
 from catalogue.services.records import RecordService, datasets, publications, read_any
@@ -183,7 +184,7 @@ def new() -> Response | tuple[str, int]:
     return redirect(url_for("web.record", record_id=record_id), code=303)
 
 
-def _fill_from_doi(session: Any, record: Any) -> int:
+def _fill_from_doi(session: Session, record: Record) -> int:
     """Queue the enrichment job that fills the record's empty fields from its DOI, in the
     same transaction as the save: the job exists exactly when the save does."""
     if not record.doi:
