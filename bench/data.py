@@ -235,3 +235,11 @@ def _rows(
         add(record_themes, {"record_id": record_id, "theme_id": theme})
     for department in data["department_ids"]:
         add(record_departments, {"record_id": record_id, "department_id": department})
+
+
+def replace_all(state: Any, n: int) -> None:
+    """The catalogue of ``state`` emptied (database and search indices) and ``n`` synthetic
+    records loaded into the database."""
+    empty(state.db.engine)
+    state.backend.drop_indices()
+    load(state.db.engine, n)

@@ -106,9 +106,7 @@ def main() -> None:
     if args.load:
         settings = settings_from_env()
         state = prepared_state(settings)
-        data.empty(state.db.engine)
-        state.backend.drop_indices()
-        data.load(state.db.engine, args.load)
+        data.replace_all(state, args.load)
         print(f"{args.load:,} records on PostgreSQL\n")
     state = create_app(settings).extensions["catalogue"]
     rows, rows_s = read_rows(state)

@@ -79,9 +79,7 @@ def main() -> None:
     if args.load:
         settings = settings_from_env()
         state = prepared_state(settings)
-        data.empty(state.db.engine)
-        state.backend.drop_indices()
-        data.load(state.db.engine, args.load)
+        data.replace_all(state, args.load)
         state.indexer.render()
         state.indexer.reindex()
         print(f"{args.load:,} records on PostgreSQL and Elasticsearch\n")

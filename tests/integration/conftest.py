@@ -232,3 +232,16 @@ def contact_app(app: Flask) -> Any:
     object.__setattr__(settings, "contact_email", "researchdata@lumc.example")
     yield app
     object.__setattr__(settings, "contact_email", before)
+
+
+def publish(client: FlaskClient, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Register ``body`` as anna and publish it; the published record as the API shows it."""
+    created = client.post(f"/api/{kind}", json=body, headers=as_user("anna"))
+    assert created.status_code == 201, created.json
+    done = client.post(
+        f"/api/{kind}/{created.json['id']}/publish",
+        headers=as_user("anna", **{"If-Match": created.headers["ETag"]}),
+    )
+    assert done.status_code == 200, done.json
+    record: dict[str, Any] = done.json
+    return record

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
-from tests.integration.conftest import as_user, minimal_dataset, minimal_publication
-from tests.integration.test_exports import EVERY_FIELD, publish
+from tests.integration.conftest import as_user, minimal_dataset, minimal_publication, publish
+from tests.integration.test_exports import EVERY_FIELD
 from tests.standards import dcat_ap_shapes, health_ri_shapes, violations
 
 BASE = "http://catalogue.test"  # the tests' base URL (tests/integration/conftest.py)

@@ -16,7 +16,7 @@ from catalogue.adapters.enrichment.jobs import Enricher
 from catalogue.cli import main as cli
 from tests import service_answers
 from tests.fake_services import FakeServices, Reply, fake_services, stand_in_enricher
-from tests.integration.conftest import as_user, minimal_dataset, minimal_publication
+from tests.integration.conftest import as_user, minimal_dataset, minimal_publication, publish
 
 LIBRARIAN = ("lotte", "librarian")
 STEWARD = ("sanne", "data_steward")
@@ -32,16 +32,6 @@ def services() -> Iterator[FakeServices]:
 def enricher(app: Flask, services: FakeServices) -> Enricher:
     found: Enricher = stand_in_enricher(app.extensions["catalogue"], services)
     return found
-
-
-def publish(client: FlaskClient, kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    created = client.post(f"/api/{kind}", json=body, headers=as_user("anna"))
-    assert created.status_code == 201, created.json
-    url = f"/api/{kind}/{created.json['id']}/publish"
-    published = client.post(url, headers=as_user("anna", **{"If-Match": '"1"'}))
-    assert published.status_code == 200, published.json
-    record: dict[str, Any] = published.json
-    return record
 
 
 def queue(client: FlaskClient, who: tuple[str, ...], **body: Any) -> dict[str, Any]:

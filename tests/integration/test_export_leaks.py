@@ -10,8 +10,7 @@ from flask.testing import FlaskClient
 
 from catalogue.services.exports.formats import FORMATS
 from catalogue.web import oai
-from tests.integration.conftest import as_user, minimal_dataset
-from tests.integration.test_exports import publish
+from tests.integration.conftest import as_user, minimal_dataset, publish
 
 DRAFT_MARKER = "platypusdraftmarker"
 LINK_MARKER = "narwhallinkmarker"

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from lxml import etree
 
-from tests.integration.conftest import as_user, minimal_dataset, minimal_publication
+from tests.integration.conftest import as_user, minimal_dataset, minimal_publication, publish
 from tests.standards import datacite_schema
 
 DC = {"dc": "http://datacite.org/schema/kernel-4"}
@@ -52,18 +52,6 @@ EVERY_FIELD: dict[str, Any] = minimal_dataset(
     temporal_coverage={"start": "2023-01-01", "end": "2023-06-30"},
     spatial_coverage="Leiden, the Netherlands",
 )
-
-
-def publish(client: FlaskClient, kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    created = client.post(f"/api/{kind}", json=body, headers=as_user("anna"))
-    assert created.status_code == 201, created.json
-    done = client.post(
-        f"/api/{kind}/{created.json['id']}/publish",
-        headers=as_user("anna", **{"If-Match": created.headers["ETag"]}),
-    )
-    assert done.status_code == 200, done.json
-    record: dict[str, Any] = done.json
-    return record
 
 
 def test_datacite_xml_of_a_record_with_every_field_is_valid_and_keeps_the_values(

@@ -17,9 +17,8 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCAT, RDF
 
 from catalogue.adapters.fdp_index import IndexPinger
-from tests.integration.conftest import minimal_dataset
+from tests.integration.conftest import minimal_dataset, publish
 from tests.integration.test_dcat import BASE
-from tests.integration.test_exports import publish
 from tests.standards import dcat_ap_shapes, violations
 
 FDP = Namespace("https://w3id.org/fdp/fdp-o#")

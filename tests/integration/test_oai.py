@@ -16,8 +16,8 @@ from sickle import Sickle
 from werkzeug.serving import make_server
 
 from catalogue.web import oai
-from tests.integration.conftest import as_user, minimal_dataset, minimal_publication
-from tests.integration.test_exports import EVERY_FIELD, publish
+from tests.integration.conftest import as_user, minimal_dataset, minimal_publication, publish
+from tests.integration.test_exports import EVERY_FIELD
 from tests.standards import datacite_schema, oai_schema
 
 NS = {"o": "http://www.openarchives.org/OAI/2.0/", "dc": "http://datacite.org/schema/kernel-4"}

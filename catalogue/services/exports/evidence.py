@@ -63,9 +63,9 @@ def _schema_org_missing(record: dict[str, Any]) -> list[str]:
     return sorted({_SCHEMA_ORG[key] for key in wanted if not found.get(key)})
 
 
-def _datacite_missing(record: dict[str, Any]) -> list[str]:
-    """DataCite's mandatory properties the export can only fill with "unavailable"."""
-    found = datacite.attributes(record, _SITE)
+def _datacite_missing(record: dict[str, Any], found: dict[str, Any]) -> list[str]:
+    """DataCite's mandatory properties the export (``found``) can only fill with
+    "unavailable"."""
     missing = []
     if all(creator["name"] == ":unav" for creator in found["creators"]):
         missing.append("creators")
@@ -109,14 +109,13 @@ def evidence(record: dict[str, Any]) -> dict[str, Any]:
         for name, prefix in VOCABULARIES.items()
         if name not in _ALWAYS and any(iri.startswith(prefix) for iri in linked)
     )
+    registered = datacite.attributes(record, _SITE)
     relations = [
-        item
-        for item in datacite.attributes(record, _SITE)["relatedIdentifiers"]
-        if item["relationType"] != "IsPublishedIn"
+        item for item in registered["relatedIdentifiers"] if item["relationType"] != "IsPublishedIn"
     ]
     return {
         "schema_org_missing": _schema_org_missing(record),
-        "datacite_missing": _datacite_missing(record),
+        "datacite_missing": _datacite_missing(record, registered),
         "rdf_statements": len(list(graph.triples((subject, None, None)))) if described else 0,
         "vocabularies": used,
         "relations": len(relations),
