@@ -108,6 +108,10 @@ class Settings:
     enrichment_per_second: float = 0.0
     # Answers younger than this are reused instead of asking the service again.
     enrichment_cache_days: int = 30
+    # The institutions whose works a harvest brings in: ROR ids, comma separated (empty: the
+    # institution's own, ``institution_ror``); and an OpenAlex API key, if the institution has one.
+    harvest_rors: str = ""
+    openalex_api_key: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -144,6 +148,12 @@ class Settings:
         """The configured address of an enrichment source (empty: its public one)."""
         url: str = getattr(self, f"{source}_url", "")
         return url
+
+    @property
+    def harvested_rors(self) -> list[str]:
+        """The ROR ids a harvest asks for, when the command or request names none."""
+        named = [ror.strip() for ror in self.harvest_rors.split(",") if ror.strip()]
+        return named or [self.institution_ror]
 
     @property
     def oidc_enabled(self) -> bool:

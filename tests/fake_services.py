@@ -48,16 +48,23 @@ class FakeServices:
     openalex: set[str] = field(default_factory=set)
     datacite: dict[str, str] = field(default_factory=dict)  # doi -> state
     resolving: set[str] = field(default_factory=set)
+    # The institution's works OpenAlex lists at ``/works?filter=...&cursor=...``.
+    openalex_works: list[Any] = field(default_factory=list)
     # Replies to give, in order, before the normal answer, per path prefix.
     script: dict[str, list[Reply]] = field(default_factory=dict)
 
     def requests_to(self, prefix: str) -> list[Seen]:
         return [seen for seen in self.seen if seen.path.startswith(prefix)]
 
-    def answer(self, path: str) -> Reply:
+    def answer(self, path: str, query: dict[str, list[str]] | None = None) -> Reply:
         for prefix, replies in self.script.items():
             if path.startswith(prefix) and replies:
                 return replies.pop(0)
+        if path == "/works":
+            given = query or {}
+            cursor = given.get("cursor", ["*"])[0]
+            per_page = int(given.get("per_page", ["25"])[0])
+            return Reply(200, service_answers.openalex_page(self.openalex_works, cursor, per_page))
         if path.startswith("/v2/"):
             doi = path[len("/v2/") :]
             if doi in self.unpaywall:
@@ -97,7 +104,7 @@ def fake_services() -> Iterator[FakeServices]:
             services.seen.append(
                 Seen(path, parse_qs(parts.query), dict(self.headers.items()), time.monotonic())
             )
-            reply = services.answer(path)
+            reply = services.answer(path, parse_qs(parts.query))
             if reply.delay:
                 time.sleep(reply.delay)
             body = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
@@ -126,6 +133,22 @@ def fake_services() -> Iterator[FakeServices]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def stand_in_harvester(state: Any, services: FakeServices) -> Any:
+    """A harvesting worker of the catalogue ``state`` asking the stand-in for OpenAlex."""
+    import dataclasses
+
+    from catalogue.adapters.harvest.jobs import Harvester
+
+    settings = dataclasses.replace(
+        state.settings,
+        contact_email="library@example.org",
+        openalex_url=services.url,
+        enrichment_per_second=0.0,
+        enrichment_timeout=2.0,
+    )
+    return Harvester(state.db, settings)
 
 
 def stand_in_enricher(state: Any, services: FakeServices) -> Any:

@@ -304,3 +304,136 @@ def handle(doi: str, resolves: bool = True) -> dict[str, Any]:
              "ttl": 86400, "timestamp": "2024-02-15T09:00:00Z"},
         ],
     }  # fmt: skip
+
+
+# -- OpenAlex works listings (harvests) --------------------------------------------------------
+
+LUMC = {
+    "id": "https://openalex.org/I1",
+    "display_name": "Leiden University Medical Center",
+    "ror": "https://ror.org/05xvt9f17",
+    "country_code": "NL",
+    "type": "healthcare",
+}
+ELSEWHERE = {
+    "id": "https://openalex.org/I2",
+    "display_name": "Erasmus MC",
+    "ror": "https://ror.org/018906e22",
+    "country_code": "NL",
+    "type": "healthcare",
+}
+
+
+def issn(number: int) -> str:
+    """A valid ISSN (check digit included) made from ``number``."""
+    digits = f"{number % 10_000_000:07d}"
+    total = sum(int(d) * w for d, w in zip(digits, range(8, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    return f"{digits[:4]}-{digits[4:]}{'X' if check == 10 else check}"
+
+
+def openalex_work(number: int, year: int = 2024, **changes: Any) -> dict[str, Any]:
+    """Work ``number`` of an institution, as OpenAlex's ``/works`` lists it: varied in type,
+    journal, Open Access locations and authors, the same every time it is asked for."""
+    journal_number = number % 7
+    journal = {
+        "id": f"https://openalex.org/S{journal_number}",
+        "display_name": f"Journal of Clinical Research {journal_number}",
+        "issn_l": issn(1000 + journal_number),
+        "issn": [issn(1000 + journal_number), issn(2000 + journal_number)],
+        "is_oa": journal_number == 0,
+        "is_in_doaj": journal_number == 0,
+        "host_organization_name": f"Publisher {journal_number % 3}",
+        "type": "journal",
+    }
+    doi = f"10.5555/lumc.{year}.{number}"
+    publisher_copy = {
+        "is_oa": number % 3 == 0,
+        "landing_page_url": f"https://publisher.example/{doi}",
+        "pdf_url": None,
+        "source": journal,
+        "license": "cc-by" if number % 3 == 0 else None,
+        "version": "publishedVersion",
+    }
+    locations = [publisher_copy]
+    if number % 4 == 1:
+        locations.append(
+            {
+                "is_oa": True,
+                "landing_page_url": f"https://scholarlypublications.example/handle/1887/{number}",
+                "pdf_url": None,
+                "source": {"id": "https://openalex.org/S99", "display_name": "Leiden Repository",
+                           "type": "repository"},
+                "license": None,
+                "version": "acceptedVersion",
+            }
+        )  # fmt: skip
+    authors = [
+        {
+            "author_position": "first",
+            "author": {
+                "id": f"https://openalex.org/A{number}",
+                "display_name": f"Author {number} Jansen",
+                "orcid": "https://orcid.org/0000-0002-1825-0097" if number % 5 == 0 else None,
+            },
+            "institutions": [LUMC],
+            "raw_author_name": f"Jansen A{number}",
+            "is_corresponding": True,
+        },
+        {
+            "author_position": "last",
+            "author": {"id": "https://openalex.org/A7", "display_name": "Piet de Boer",
+                       "orcid": None},
+            "institutions": [ELSEWHERE, LUMC] if number % 2 else [ELSEWHERE],
+            "raw_author_name": "de Boer P",
+            "is_corresponding": False,
+        },
+    ]  # fmt: skip
+    kind = ("article", "article", "article", "review", "book-chapter", "preprint")[number % 6]
+    work: dict[str, Any] = {
+        "id": f"https://openalex.org/W{9_000_000 + number}",
+        "doi": f"https://doi.org/{doi}",
+        "title": f"Outcomes study number {number} in clinical research ({year})",
+        "display_name": f"Outcomes study number {number} in clinical research ({year})",
+        "publication_year": year,
+        "publication_date": f"{year}-{1 + number % 12:02d}-{1 + number % 28:02d}",
+        "ids": {
+            "openalex": f"https://openalex.org/W{9_000_000 + number}",
+            "doi": f"https://doi.org/{doi}",
+            "pmid": f"https://pubmed.ncbi.nlm.nih.gov/{30_000_000 + number}",
+        },
+        "language": "en",
+        "type": kind,
+        "primary_location": publisher_copy,
+        "locations": locations,
+        "best_oa_location": next((loc for loc in locations if loc["is_oa"]), None),
+        "open_access": {"is_oa": any(loc["is_oa"] for loc in locations)},
+        "authorships": authors,
+        "keywords": [{"id": "https://openalex.org/keywords/outcomes", "display_name": "Outcomes",
+                      "score": 0.6}],
+        "abstract_inverted_index": {"We": [0], "studied": [1], "outcomes": [2], str(number): [3]},
+        "cited_by_count": number % 50,
+        "updated_date": f"{year}-12-01T00:00:00",
+    }  # fmt: skip
+    work.update(changes)
+    return work
+
+
+def openalex_page(
+    works: list[Any], cursor: str, per_page: int
+) -> dict[str, Any]:
+    """A page of a cursor-paged listing: the cursor is opaque to clients (here an offset)."""
+    start = 0 if cursor == "*" else int(cursor.removeprefix("offset-"))
+    page = works[start : start + per_page]
+    return {
+        "meta": {
+            "count": len(works),
+            "db_response_time_ms": 12,
+            "page": None,
+            "per_page": per_page,
+            "next_cursor": f"offset-{start + per_page}" if page else None,
+            "groups_count": None,
+        },
+        "results": page,
+        "group_by": [],
+    }

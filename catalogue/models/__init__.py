@@ -10,6 +10,7 @@ from catalogue.models.accounts import (
 )
 from catalogue.models.base import Base, utcnow
 from catalogue.models.enrichment import EnrichmentAnswer, EnrichmentJob
+from catalogue.models.harvest import HarvestJob, RecordIdentifier, RecordSource
 from catalogue.models.outbox import OutboxEntry, SearchDocument
 from catalogue.models.records import (
     KINDS,
@@ -60,6 +61,7 @@ __all__ = [
     "EnrichmentJob",
     "FairGap",
     "FundingReference",
+    "HarvestJob",
     "Journal",
     "Licence",
     "NationalDeal",
@@ -67,6 +69,8 @@ __all__ = [
     "Publication",
     "Record",
     "RecordEditor",
+    "RecordIdentifier",
+    "RecordSource",
     "RelatedIdentifier",
     "ReportSnapshot",
     "ResourceType",

@@ -145,10 +145,21 @@ class RecordService(Generic[R]):
     # -- writing -------------------------------------------------------------------------
 
     def create(
-        self, session: Session, identity: Identity, data: dict[str, Any], publish: bool = False
+        self,
+        session: Session,
+        identity: Identity,
+        data: dict[str, Any],
+        publish: bool = False,
+        sources: Mapping[str, str] | None = None,
+        as_found: bool = False,
     ) -> R:
         """Register a draft; with ``publish``, register and publish it in one write (imports,
-        the demo): the checks of both steps and both audit events, one revision."""
+        the demo): the checks of both steps and both audit events, one revision.
+
+        ``sources`` names where each field came from (a harvest), for the audit trail.  With
+        ``as_found``, a work already published elsewhere is published as it was found: the
+        checks that ask the person registering for more (a theme, a creator) do not hold it
+        back; its themes are suggested and confirmed later."""
         if not permissions.can_create(identity):
             raise NotAuthenticated("Log in to register records.")
         record = self.model(kind=self.kind, status="draft", owner_id=identity.user_id)
@@ -161,13 +172,22 @@ class RecordService(Generic[R]):
         session.add(record)
         if not publish:
             self._flush(session, record)
-            self._audit(session, identity, record, "create", {}, self.editable_fields(record))
+            self._audit(
+                session,
+                identity,
+                record,
+                "create",
+                {},
+                self.editable_fields(record),
+                sources=sources,
+            )
             return record
-        self._check_publishable(record)  # before anything is written: nothing half-saved
+        if not as_found:
+            self._check_publishable(record)  # before anything is written: nothing half-saved
         draft = self.editable_fields(record)
         self._mark_published(record, previous=[])
         self._flush(session, record)
-        self._audit(session, identity, record, "create", {}, draft)
+        self._audit(session, identity, record, "create", {}, draft, sources=sources)
         self._audit(session, identity, record, "publish", draft, self.editable_fields(record))
         return record
 
@@ -193,9 +213,11 @@ class RecordService(Generic[R]):
         sources: Mapping[str, str],
         network: dict[str, Any] | None,
         if_match: int | None,
+        action: str = "enrich",
     ) -> R:
         """Save fields filled from the metadata services (``sources``: which service gave
-        each) and a dataset's network FAIR checks: one revision, audited as ``enrich``."""
+        each) and a dataset's network FAIR checks: one revision, audited as ``action``
+        (``enrich``, or ``harvest`` when a harvest or an import brought the values)."""
         record = self._editable(
             session, identity, record_id, if_match, allowed=permissions.can_edit_open_access
         )
@@ -203,7 +225,7 @@ class RecordService(Generic[R]):
         if network is not None and isinstance(record, Dataset):
             extra["fair_network"] = {"from": record.fair_network, "to": network}
             record.fair_network = network
-        return self._change(session, identity, record, data, "enrich", sources, extra)
+        return self._change(session, identity, record, data, action, sources, extra)
 
     def _change(
         self,
@@ -454,7 +476,7 @@ class RecordService(Generic[R]):
         sources: Mapping[str, str] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
-        if action in {"create", "update", "publish", "discard", "enrich"}:
+        if action in {"create", "update", "publish", "discard", "enrich", "harvest"}:
             changes = {
                 key: {"from": before.get(key), "to": after.get(key)}
                 for key in sorted(set(before) | set(after))

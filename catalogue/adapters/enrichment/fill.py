@@ -4,9 +4,8 @@ Sources are asked in a fixed order of trust (for publications: Crossref, the pub
 registration, then Unpaywall and OpenAlex; for datasets: DataCite), and the first source that
 has a value fills an empty field.  A journal already named keeps its name and only gains the
 ISSNs or publisher it lacks.  ``False`` is a value (a source said "not free to read"), so only
-``None``, empty text and empty lists count as empty.  A title that is only the record's own
-DOI is empty too: it is what a record started from its DOI carries until the DOI's metadata
-arrives (a title is required even of a draft).
+``None``, empty text and empty lists count as empty; so does a title that is only the
+record's own DOI (:func:`catalogue.domain.merge.is_placeholder`).
 """
 
 from __future__ import annotations
@@ -16,22 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from catalogue.adapters.enrichment.sources import Found
-
-
-def is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
-
-
-def is_placeholder(record: dict[str, Any], name: str) -> bool:
-    """The provisional title of a record started from its DOI."""
-    doi = record.get("doi")
-    title = record.get(name)
-    return (
-        name == "title"
-        and isinstance(doi, str)
-        and isinstance(title, str)
-        and title.strip().lower() == doi.strip().lower()
-    )
+from catalogue.domain.merge import is_empty, is_placeholder
 
 
 def fill(

@@ -1,0 +1,1 @@
+"""Bringing the institution's output in: harvests from outside services, run as jobs."""

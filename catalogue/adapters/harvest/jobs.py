@@ -1,0 +1,357 @@
+"""Harvest jobs: queued by staff (or a daily timer), run by a worker a page at a time.
+
+A page fetched from the service is kept in the job with the cursor of the page after it,
+then worked through a work at a time: each work is saved in one transaction together with
+the job's counts and position.  A job stopped anywhere (Ctrl-C, a worker that died, the
+database gone) resumes at the next work, without asking the service for a page twice and
+without counting a work twice.  Running the same harvest again changes nothing: every work
+comes back ``unchanged`` (see :mod:`catalogue.services.intake`).
+
+Workers claim jobs with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; a running job without a
+heartbeat for a while is taken over.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from catalogue.adapters.db import Database
+from catalogue.adapters.enrichment.http import PoliteClient, ServiceUnavailable, user_agent
+from catalogue.adapters.harvest.openalex import START, NotAWork, OpenAlexFeed, Page
+from catalogue.config import Settings
+from catalogue.domain.errors import InvalidInput, NotFound
+from catalogue.models import EnrichmentAnswer, HarvestJob, User, utcnow
+from catalogue.services import permissions
+from catalogue.services.accounts import identity_of
+from catalogue.services.intake import Incoming, Outcome, take_in
+from schemas.identifiers import normalise_ror
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("openalex",)
+STALE_AFTER = timedelta(minutes=5)
+PROBLEMS_KEPT = 50
+EARLIEST_YEAR = 1900
+# The job's count for each outcome of a work.
+COUNTERS = {
+    "created": "created",
+    "updated": "updated",
+    "unchanged": "unchanged",
+    "conflict": "conflicts",
+    "failed": "failed",
+}
+
+
+class Feed(Protocol):
+    source: str
+
+    def fetch(self, cursor: str) -> Page: ...
+
+    def parse(self, raw: Any) -> Incoming: ...
+
+
+def queue_harvest(
+    session: Session,
+    requested_by: User,
+    source: str,
+    rors: list[str],
+    from_year: int,
+    to_year: int,
+) -> HarvestJob:
+    """A new queued harvest of the institution's works (ROR ids) over a range of years."""
+    errors: dict[str, list[str]] = {}
+    if source not in SOURCES:
+        errors["source"] = [f"Must be one of: {', '.join(SOURCES)}."]
+    normalised = []
+    for ror in rors:
+        try:
+            normalised.append(normalise_ror(ror))
+        except ValueError as exc:
+            errors.setdefault("rors", []).append(str(exc))
+    if not rors:
+        errors["rors"] = ["Name at least one institution by its ROR id."]
+    this_year = utcnow().year
+    if not EARLIEST_YEAR <= from_year <= to_year <= this_year + 1:
+        errors["from_year"] = [
+            f"Give a range of years between {EARLIEST_YEAR} and {this_year + 1}, "
+            "the first not after the last."
+        ]
+    if errors:
+        raise InvalidInput(errors)
+    job = HarvestJob(
+        source=source,
+        parameters={"rors": normalised, "from_year": from_year, "to_year": to_year},
+        requested_by_id=requested_by.id,
+        status="queued",
+        processed=0,
+        created=0,
+        updated=0,
+        unchanged=0,
+        conflicts=0,
+        failed=0,
+        cursor=START,
+        position=0,
+        problems=[],
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def visible_harvests(
+    session: Session, identity: permissions.Identity, limit: int = 20
+) -> list[HarvestJob]:
+    """The most recent harvests, for the staff who may run them (and their own, for others)."""
+    if identity.is_anonymous:
+        return []
+    query = select(HarvestJob).order_by(HarvestJob.id.desc()).limit(limit)
+    if not permissions.can_enrich(identity, "publication"):
+        query = query.where(HarvestJob.requested_by_id == identity.user_id)
+    return list(session.scalars(query))
+
+
+def visible_harvest(session: Session, identity: permissions.Identity, job_id: int) -> HarvestJob:
+    job = session.get(HarvestJob, job_id)
+    mine = job is not None and job.requested_by_id == identity.user_id
+    if job is None or not (mine or permissions.can_enrich(identity, "publication")):
+        raise NotFound(f"No harvest {job_id} you may see.")
+    return job
+
+
+class Harvester:
+    """Runs harvest jobs against the configured services."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self._clients: dict[str, PoliteClient] = {}
+        self._lock = threading.Lock()
+
+    def client(self, source: str) -> PoliteClient:
+        with self._lock:
+            if source not in self._clients:
+                settings = self.settings
+                self._clients[source] = PoliteClient(
+                    settings.enrichment_url(source) or "https://api.openalex.org",
+                    user_agent(settings.base_url, settings.contact_email),
+                    settings.enrichment_per_second or 5.0,
+                    timeout=settings.enrichment_timeout,
+                )
+            return self._clients[source]
+
+    def feed(self, job: HarvestJob) -> Feed:
+        parameters = job.parameters
+        return OpenAlexFeed(
+            self.client(job.source),
+            parameters["rors"],
+            parameters["from_year"],
+            parameters["to_year"],
+            self.settings.contact_email,
+            self.settings.openalex_api_key,
+        )
+
+    # -- claiming ------------------------------------------------------------------------
+
+    def claim(self, job_id: int | None = None) -> int | None:
+        """Take a queued job (or one whose worker went quiet; a failed one only by its id)."""
+        with self.db.unit_of_work() as session:
+            query = select(HarvestJob).order_by(HarvestJob.id).limit(1)
+            stale = utcnow() - STALE_AFTER
+            takeable = [
+                HarvestJob.status == "queued",
+                (HarvestJob.status == "running") & (HarvestJob.heartbeat_at < stale),
+            ]
+            if job_id is not None:
+                query = query.where(HarvestJob.id == job_id)
+                takeable.append(HarvestJob.status == "failed")
+            job = session.scalar(query.where(or_(*takeable)).with_for_update(skip_locked=True))
+            if job is None:
+                return None
+            job.status = "running"
+            job.started_at = job.started_at or utcnow()
+            job.heartbeat_at = utcnow()
+            job.finished_at = None
+            return job.id
+
+    def release(self, job_id: int) -> None:
+        """Put a job that was stopped back in the queue; it resumes where it stopped."""
+        with self.db.unit_of_work() as session:
+            job = _job(session, job_id)
+            if job.status == "running":
+                job.status = "queued"
+
+    # -- running -------------------------------------------------------------------------
+
+    def run(
+        self,
+        job_id: int,
+        progress: Callable[[HarvestJob], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> HarvestJob:
+        """Work through a claimed job; returns it finished (or as it was when stopped)."""
+        with self.db.unit_of_work() as session:
+            job = _job(session, job_id)
+            if not self.settings.contact_email:
+                # OpenAlex, ORCID and Crossref ask every client for a contact address.
+                return self._end(session, job, "failed", "Set CATALOGUE_CONTACT_EMAIL first.")
+            feed = self.feed(job)
+            user = session.get(User, job.requested_by_id)
+            if user is None or not user.active:
+                return self._end(session, job, "failed", "The person who asked is not active.")
+            identity = identity_of(session, user)
+        while not (stop is not None and stop.is_set()):
+            with self.db.reader() as session:
+                job = _job(session, job_id)
+                page, position, cursor = job.page, job.position, job.cursor
+            if page is None:
+                if cursor is None:
+                    break  # every page done
+                try:
+                    fetched = feed.fetch(cursor)
+                except ServiceUnavailable as exc:
+                    with self.db.unit_of_work() as session:
+                        return self._end(session, _job(session, job_id), "failed", str(exc))
+                with self.db.unit_of_work() as session:
+                    job = _job(session, job_id)
+                    job.page, job.position, job.cursor = fetched.items, 0, fetched.next_cursor
+                    job.total = fetched.total if fetched.total is not None else job.total
+                    job.heartbeat_at = utcnow()
+                continue
+            for index in range(position, len(page)):
+                if stop is not None and stop.is_set():
+                    break
+                self._take(feed, identity, job_id, page[index], index, last=index == len(page) - 1)
+                if progress is not None:
+                    with self.db.reader() as session:
+                        progress(_job(session, job_id))
+            if not page[position:]:  # an empty page: nothing to take, move on
+                with self.db.unit_of_work() as session:
+                    _job(session, job_id).page = None
+        with self.db.unit_of_work() as session:
+            job = _job(session, job_id)
+            if stop is not None and stop.is_set():
+                job.status = "queued"  # stopped with its worker: resumes where it stopped
+                session.flush()
+                session.expunge(job)
+                return job
+            return self._end(session, job, "done")
+
+    def _take(
+        self,
+        feed: Feed,
+        identity: permissions.Identity,
+        job_id: int,
+        raw: Any,
+        index: int,
+        last: bool,
+    ) -> Outcome:
+        """Take one work in, with the job's progress, in one transaction."""
+        with self.db.unit_of_work() as session:
+            try:
+                incoming = feed.parse(raw)
+            except NotAWork as exc:
+                outcome = Outcome(_name(raw), "failed", reason=str(exc))
+            else:
+                outcome = self._save(session, identity, feed, incoming, raw)
+            job = _job(session, job_id)
+            job.processed += 1
+            counter = COUNTERS[outcome.action]
+            setattr(job, counter, getattr(job, counter) + 1)
+            job.position = index + 1
+            if last:
+                job.page = None
+            job.heartbeat_at = utcnow()
+            problems = _problems(outcome)
+            if problems:
+                job.problems = (job.problems + problems)[-PROBLEMS_KEPT:]
+            return outcome
+
+    def _save(
+        self,
+        session: Session,
+        identity: permissions.Identity,
+        feed: Feed,
+        incoming: Incoming,
+        raw: Any,
+    ) -> Outcome:
+        """``take_in`` in a savepoint: a work that fails leaves nothing of itself behind."""
+        savepoint = session.begin_nested()
+        try:
+            outcome = take_in(session, identity, incoming)
+            doi = incoming.fields.get("doi")
+            if outcome.action in {"created", "updated", "conflict"} and isinstance(doi, str):
+                # The source's answer is the evidence behind the values (and what enrichment
+                # would have asked for: it need not ask again).
+                session.merge(
+                    EnrichmentAnswer(
+                        source=feed.source, doi=doi, status=200, body=raw, fetched_at=utcnow()
+                    )
+                )
+            session.flush()
+        except OperationalError:
+            savepoint.rollback()
+            raise  # the database is gone: the job stops, and resumes at this work later
+        except Exception as exc:
+            # One work must not stall a harvest of thousands; the log has the details.
+            log.exception("harvesting %s failed", incoming.item)
+            savepoint.rollback()
+            return Outcome(incoming.item, "failed", reason=f"internal error ({type(exc).__name__})")
+        if outcome.action == "failed":
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+        return outcome
+
+    def _end(
+        self, session: Session, job: HarvestJob, status: str, reason: str | None = None
+    ) -> HarvestJob:
+        job.status, job.finished_at = status, utcnow()
+        if reason:
+            job.problems = [*job.problems, _problem("", "failed", reason)][-PROBLEMS_KEPT:]
+        session.flush()
+        session.expunge(job)
+        return job
+
+
+def _problems(outcome: Outcome) -> list[dict[str, Any]]:
+    found = []
+    record = outcome.record_id
+    if outcome.action == "failed":
+        found.append(_problem(outcome.item, "failed", outcome.reason or "failed", record))
+    for name, messages in outcome.skipped.items():
+        found.append(_problem(outcome.item, "skipped", f"{name}: {messages}", record))
+    if outcome.kept:
+        kept = ", ".join(outcome.kept)
+        found.append(
+            _problem(outcome.item, "conflict", f"kept the values a person entered: {kept}", record)
+        )
+    return found
+
+
+def _problem(item: str, level: str, reason: str, record: str | None = None) -> dict[str, Any]:
+    return {
+        "item": item,
+        "record": record,
+        "level": level,
+        "reason": reason[:500],
+        "at": utcnow().isoformat(),
+    }
+
+
+def _name(raw: Any) -> str:
+    return str(raw.get("id"))[:100] if isinstance(raw, dict) and raw.get("id") else "?"
+
+
+def _job(session: Session, job_id: int) -> HarvestJob:
+    job = session.get(HarvestJob, job_id)
+    if job is None:
+        raise NotFound(f"No harvest job {job_id}.")
+    return job

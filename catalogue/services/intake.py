@@ -1,0 +1,187 @@
+"""Works from outside (a harvest, an import file) taken into the catalogue, one at a time.
+
+A work is matched to a publication by its DOI (in any spelling: identifiers are stored in one
+canonical form), then by its PubMed id, then by its OpenAlex id.  A new work is registered
+and published as found; a known one changes only as :mod:`catalogue.domain.merge` allows
+(never a person's value), audited as ``harvest`` with the source of every field.  What the
+source said is kept per record (``record_sources``): the same work found again with the same
+values is *unchanged* without the record even being read, which is what makes a daily
+re-harvest cheap.
+
+Like every service this one never commits: a harvest commits each work with its job's
+progress, an import's dry run rolls everything back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalogue.domain.errors import InvalidInput, ServiceError
+from catalogue.domain.merge import Merged, canonical, digest, merge
+from catalogue.models import Publication, Record, RecordIdentifier, RecordSource, utcnow
+from catalogue.services import permissions
+from catalogue.services.permissions import Identity
+from catalogue.services.records import publications
+from schemas.identifiers import normalise_doi
+
+# The other identifiers a work is matched by, in the order they are tried after the DOI.
+SCHEMES = ("pmid", "openalex")
+OUTCOMES = ("created", "updated", "unchanged", "conflict", "failed")
+
+
+@dataclass
+class Incoming:
+    """A work as a source describes it: publication fields in the API's wire form."""
+
+    source: str  # openalex, orcid, oai, csv, ris, bibtex
+    item: str  # how the source names it, for reports: an OpenAlex id, "line 12"
+    fields: dict[str, Any]
+    identifiers: dict[str, str] = field(default_factory=dict)  # scheme -> value
+
+    @property
+    def digest(self) -> str:
+        return digest({"fields": self.fields, "identifiers": self.identifiers})
+
+
+@dataclass
+class Outcome:
+    """What taking one work in did (or, in a dry run, would do)."""
+
+    item: str
+    action: str  # one of OUTCOMES
+    record_id: str | None = None
+    taken: list[str] = field(default_factory=list)  # fields set from the source
+    kept: list[str] = field(default_factory=list)  # a person's values the source disagrees with
+    skipped: dict[str, Any] = field(default_factory=dict)  # the source's invalid values
+    reason: str | None = None
+
+
+def match(session: Session, incoming: Incoming) -> str | None:
+    """The id of the record ``incoming`` describes, if the catalogue has it."""
+    doi = incoming.fields.get("doi")
+    if doi:
+        found = session.scalar(select(Record.id).where(Record.doi == doi))
+        if found:
+            return found
+    for scheme in SCHEMES:
+        value = incoming.identifiers.get(scheme)
+        if value:
+            known = session.get(RecordIdentifier, (scheme, value))
+            if known is not None:
+                return known.record_id
+    return None
+
+
+def take_in(session: Session, identity: Identity, incoming: Incoming) -> Outcome:
+    """Register or update the publication ``incoming`` describes, in the caller's transaction.
+
+    Service errors (a DOI registered as a dataset, a record the caller may not change) come
+    back as a ``failed`` outcome naming the reason; the transaction is then the caller's to
+    roll back.
+    """
+    try:
+        incoming = _normalised(incoming)
+        record_id = match(session, incoming)
+        if record_id is None:
+            return _create(session, identity, incoming)
+        return _update(session, identity, incoming, record_id)
+    except ServiceError as exc:
+        return Outcome(incoming.item, "failed", reason=_reason(exc))
+
+
+def _normalised(incoming: Incoming) -> Incoming:
+    doi = incoming.fields.get("doi")
+    if isinstance(doi, str):
+        # Not a DOI: left as given, for the schema to name when the fields are loaded.
+        with contextlib.suppress(ValueError):
+            incoming.fields["doi"] = normalise_doi(doi)
+    return incoming
+
+
+def _create(session: Session, identity: Identity, incoming: Incoming) -> Outcome:
+    data, skipped = _loaded(incoming.fields, {})
+    sources = {name: incoming.source for name in canonical(incoming.fields) if name not in skipped}
+    record = publications.create(
+        session, identity, data, publish=True, sources=sources, as_found=True
+    )
+    _remember(session, record.id, incoming)
+    return Outcome(incoming.item, "created", record.id, sorted(sources), skipped=skipped)
+
+
+def _update(session: Session, identity: Identity, incoming: Incoming, record_id: str) -> Outcome:
+    said = session.get(RecordSource, (record_id, incoming.source))
+    if said is not None and said.digest == incoming.digest:
+        return Outcome(incoming.item, "unchanged", record_id)
+    record = session.get(Record, record_id)
+    if not isinstance(record, Publication):
+        return Outcome(
+            incoming.item,
+            "failed",
+            record_id,
+            reason=f"DOI {incoming.fields.get('doi')} is registered as a dataset ({record_id}).",
+        )
+    if record.status == "withdrawn":
+        _remember(session, record_id, incoming)
+        return Outcome(incoming.item, "unchanged", record_id, reason="withdrawn: left as it is")
+    current = publications.editable_fields(record)
+    allowed = None if permissions.can_edit(identity, record) else permissions.OPEN_ACCESS_FIELDS
+    merged = merge(current, incoming.fields, said.fields if said is not None else None, allowed)
+    data, skipped = _loaded(merged.fields, current, merged)
+    if merged.taken:
+        sources = {name: incoming.source for name in merged.taken}
+        publications.enrich(
+            session, identity, record_id, data, sources, None, record.revision, action="harvest"
+        )
+    _remember(session, record_id, incoming)
+    action = "conflict" if merged.kept else "updated" if merged.taken else "unchanged"
+    return Outcome(incoming.item, action, record_id, merged.taken, merged.kept, skipped)
+
+
+def _loaded(
+    fields: dict[str, Any], current: dict[str, Any], merged: Merged | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``fields`` through the publication schema.  A source's value that does not validate is
+    left out (the record keeps its own) and returned in ``skipped`` with the message."""
+    try:
+        return publications.schema.load(fields), {}
+    except ValidationError as exc:
+        errors: dict[str, Any] = exc.messages if isinstance(exc.messages, dict) else {}
+    retry = dict(fields)
+    for name in errors:
+        if name in current:
+            retry[name] = current[name]
+        else:
+            retry.pop(name, None)
+        if merged is not None:
+            merged.taken = [t for t in merged.taken if t.split(".")[0] != name]
+    try:
+        return publications.schema.load(retry), errors
+    except ValidationError as exc:
+        # What is left is the record's own values, which load; a new work without a valid
+        # title is the one failure a source causes on its own.
+        raise InvalidInput(errors, "The work cannot be registered.") from exc
+
+
+def _remember(session: Session, record_id: str, incoming: Incoming) -> None:
+    """What the source said, for the next time; and the work's other identifiers."""
+    said = session.get(RecordSource, (record_id, incoming.source))
+    if said is None:
+        said = RecordSource(record_id=record_id, source=incoming.source)
+        session.add(said)
+    said.digest = incoming.digest
+    said.fields = canonical(incoming.fields)
+    said.seen_at = utcnow()
+    for scheme, value in incoming.identifiers.items():
+        if value and session.get(RecordIdentifier, (scheme, value)) is None:
+            session.add(RecordIdentifier(scheme=scheme, value=value, record_id=record_id))
+
+
+def _reason(exc: ServiceError) -> str:
+    details = f" {exc.errors}" if getattr(exc, "errors", None) else ""
+    return f"{exc.message}{details}"[:500]

@@ -1,0 +1,94 @@
+"""harvests: other identifiers of a work, what each source said, harvest jobs
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-03
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0011"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "record_identifiers",
+        sa.Column("scheme", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.String(length=255), nullable=False),
+        sa.Column("record_id", sa.String(length=16), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["records.id"],
+            name=op.f("fk_record_identifiers_record_id_records"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("scheme", "value", name=op.f("pk_record_identifiers")),
+    )
+    with op.batch_alter_table("record_identifiers", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_record_identifiers_record_id"), ["record_id"], unique=False
+        )
+    op.create_table(
+        "record_sources",
+        sa.Column("record_id", sa.String(length=16), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["records.id"],
+            name=op.f("fk_record_sources_record_id_records"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("record_id", "source", name=op.f("pk_record_sources")),
+    )
+    op.create_table(
+        "harvest_jobs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("parameters", sa.JSON(), nullable=False),
+        sa.Column("requested_by_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("total", sa.Integer(), nullable=True),
+        sa.Column("processed", sa.Integer(), nullable=False),
+        sa.Column("created", sa.Integer(), nullable=False),
+        sa.Column("updated", sa.Integer(), nullable=False),
+        sa.Column("unchanged", sa.Integer(), nullable=False),
+        sa.Column("conflicts", sa.Integer(), nullable=False),
+        sa.Column("failed", sa.Integer(), nullable=False),
+        sa.Column("cursor", sa.Text(), nullable=True),
+        sa.Column("page", sa.JSON(), nullable=True),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("problems", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"],
+            ["users.id"],
+            name=op.f("fk_harvest_jobs_requested_by_id_users"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_harvest_jobs")),
+    )
+    with op.batch_alter_table("harvest_jobs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_harvest_jobs_status"), ["status"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("harvest_jobs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_harvest_jobs_status"))
+    op.drop_table("harvest_jobs")
+    op.drop_table("record_sources")
+    with op.batch_alter_table("record_identifiers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_record_identifiers_record_id"))
+    op.drop_table("record_identifiers")

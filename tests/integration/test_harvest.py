@@ -1,0 +1,291 @@
+"""Harvests of the institution's works from the local stand-in for OpenAlex, over real HTTP,
+into the real database, read back through the API as a user would."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from catalogue.adapters.harvest.jobs import Harvester, queue_harvest
+from catalogue.models import AuditEvent, EnrichmentAnswer, HarvestJob, Record, User
+from tests import service_answers
+from tests.fake_services import FakeServices, Reply, fake_services, stand_in_harvester
+from tests.integration.conftest import as_user, minimal_publication, publish
+
+LUMC = "https://ror.org/05xvt9f17"
+THEME = "neuroscience"
+
+
+@pytest.fixture
+def services() -> Iterator[FakeServices]:
+    with fake_services() as running:
+        yield running
+
+
+@pytest.fixture
+def harvester(app: Flask, services: FakeServices) -> Harvester:
+    found: Harvester = stand_in_harvester(app.extensions["catalogue"], services)
+    return found
+
+
+def librarian(app: Flask, client: FlaskClient) -> User:
+    """Lotte the librarian, known to the catalogue (she has called it once)."""
+    client.get("/api/me", headers=as_user("lotte", "librarian"))
+    with app.extensions["catalogue"].db.reader() as session:
+        user = session.scalar(select(User).where(User.name.contains("lotte")))
+        assert user is not None
+        session.expunge(user)
+        return user
+
+
+def harvest(
+    app: Flask, client: FlaskClient, harvester: Harvester, years: tuple[int, int] = (2023, 2024)
+) -> HarvestJob:
+    with app.extensions["catalogue"].db.unit_of_work() as session:
+        job_id = queue_harvest(session, librarian(app, client), "openalex", [LUMC], *years).id
+    assert harvester.claim() == job_id
+    return harvester.run(job_id)
+
+
+def counts(job: HarvestJob) -> dict[str, int]:
+    return {
+        name: getattr(job, name)
+        for name in ("processed", "created", "updated", "unchanged", "conflicts", "failed")
+    }
+
+
+def count(app: Flask, model: Any) -> int:
+    with app.extensions["catalogue"].db.reader() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def by_doi(client: FlaskClient, doi: str) -> dict[str, Any]:
+    """The publication with ``doi``, as the API shows it to a librarian."""
+    app = client.application
+    with app.extensions["catalogue"].db.reader() as session:
+        record_id = session.scalar(select(Record.id).where(Record.doi == doi))
+    assert record_id is not None, doi
+    record: dict[str, Any] = client.get(
+        f"/api/publications/{record_id}", headers=as_user("lotte", "librarian")
+    ).json
+    return record
+
+
+def test_a_harvest_brings_in_the_institutions_works_and_a_second_changes_nothing(
+    app: Flask, client: FlaskClient, harvester: Harvester, services: FakeServices
+) -> None:
+    services.openalex_works = [service_answers.openalex_work(n) for n in range(250)]
+    job = harvest(app, client, harvester)
+
+    assert job.status == "done"
+    assert counts(job) == {
+        "processed": 250,
+        "created": 250,
+        "updated": 0,
+        "unchanged": 0,
+        "conflicts": 0,
+        "failed": 0,
+    }
+    assert job.total == 250
+    # Three pages of 100, each asked for once, politely, for the institution and the years.
+    listings = services.requests_to("/works")
+    assert [seen.query["cursor"][0] for seen in listings] == ["*", "offset-100", "offset-200"]
+    first = listings[0]
+    assert first.query["filter"] == [
+        "authorships.institutions.ror:05xvt9f17,publication_year:2023-2024"
+    ]
+    assert first.query["mailto"] == ["library@example.org"]
+    assert "mailto:library@example.org" in first.headers["User-Agent"]
+
+    record = by_doi(client, "10.5555/lumc.2024.15")
+    assert record["status"] == "published"
+    assert record["title"] == "Outcomes study number 15 in clinical research (2024)"
+    assert record["resource_type"] == "JournalArticle"
+    assert record["publication_date"] == "2024-04-16"
+    assert record["creators"][0]["name"] == "Author 15 Jansen"
+    assert record["creators"][0]["orcid"] == "0000-0002-1825-0097"
+    assert record["creators"][0]["affiliations"] == [
+        {"name": "Leiden University Medical Center", "ror": LUMC}
+    ]
+    assert record["journal"]["issn"] == service_answers.issn(1001)
+    assert record["journal"]["eissn"] == service_answers.issn(2001)
+    assert record["description"] == "We studied outcomes 15"
+    # Free to read at the publisher under CC BY: classified from the harvested evidence.
+    assert record["publisher_free_to_read"] is True
+    assert record["publisher_license"] == "CC-BY-4.0"
+    assert record["open_access"]["status"] in {"gold", "hybrid"}
+    history = client.get(
+        f"/api/publications/{record['id']}/history", headers=as_user("lotte", "librarian")
+    ).json
+    assert history[0]["action"] == "create"
+    assert history[0]["changes"]["title"]["source"] == "openalex"
+    # The work as OpenAlex gave it is kept as the evidence behind the values.
+    assert count(app, EnrichmentAnswer) == 250
+
+    audit_before = count(app, AuditEvent)
+    again = harvest(app, client, harvester)
+    assert counts(again) == {
+        "processed": 250,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 250,
+        "conflicts": 0,
+        "failed": 0,
+    }
+    assert count(app, Record) == 250
+    assert count(app, AuditEvent) == audit_before
+    assert by_doi(client, "10.5555/lumc.2024.15")["revision"] == record["revision"]
+
+
+def test_a_persons_edit_survives_a_reharvest_and_the_source_changes_the_rest(
+    app: Flask, client: FlaskClient, harvester: Harvester, services: FakeServices
+) -> None:
+    services.openalex_works = [service_answers.openalex_work(n) for n in range(3)]
+    harvest(app, client, harvester)
+    record = by_doi(client, "10.5555/lumc.2024.1")
+    lotte = as_user("lotte", "librarian")
+    editable = {"doi", "creators", "keywords", "publication_date", "resource_type", "language"}
+    edited = dict(
+        {k: v for k, v in record.items() if k in editable},
+        title="Outcomes study 1, as the author titled it",
+        themes=[THEME],
+    )
+    changed = client.put(
+        f"/api/publications/{record['id']}",
+        json=edited,
+        headers={**lotte, "If-Match": str(record["revision"])},
+    )
+    assert changed.status_code == 200, changed.json
+
+    # OpenAlex now has another title and another keyword for the work.
+    services.openalex_works[1] = service_answers.openalex_work(
+        1,
+        title="Outcomes study number 1, corrected",
+        keywords=[{"id": "https://openalex.org/keywords/x", "display_name": "Cohort studies"}],
+    )
+    job = harvest(app, client, harvester)
+
+    assert (job.conflicts, job.unchanged, job.updated) == (1, 2, 0)
+    after = by_doi(client, "10.5555/lumc.2024.1")
+    assert after["title"] == "Outcomes study 1, as the author titled it"  # the person's
+    assert after["themes"] == [THEME]
+    assert after["keywords"] == ["Cohort studies"]  # nobody had touched them: the source's
+    problem = job.problems[-1]
+    assert (problem["level"], problem["record"]) == ("conflict", record["id"])
+    assert "title" in problem["reason"]
+    history = client.get(f"/api/publications/{record['id']}/history", headers=lotte).json
+    assert history[-1]["action"] == "harvest"
+    assert history[-1]["changes"]["keywords"]["source"] == "openalex"
+    assert "title" not in history[-1]["changes"]
+    # A third harvest of the same: nothing new to say, nothing reported.
+    third = harvest(app, client, harvester)
+    assert (third.conflicts, third.unchanged) == (0, 3)
+
+
+def test_a_registered_publication_is_matched_by_its_doi_in_any_spelling(
+    app: Flask, client: FlaskClient, harvester: Harvester, services: FakeServices
+) -> None:
+    mine = publish(
+        client,
+        "publications",
+        minimal_publication(doi="https://doi.org/10.5555/LUMC.2024.3", title="Anna's title"),
+    )
+    services.openalex_works = [service_answers.openalex_work(3)]
+    job = harvest(app, client, harvester)
+
+    assert (job.created, job.conflicts) == (0, 1)
+    after = client.get(f"/api/publications/{mine['id']}", headers=as_user("anna")).json
+    assert after["title"] == "Anna's title"
+    # The librarian's harvest fills the Open Access fields Anna left empty, nothing else.
+    assert after["publisher_free_to_read"] is True
+    assert after["creators"] == mine["creators"]
+    assert count(app, Record) == 1
+
+
+def test_a_work_is_matched_by_its_pubmed_or_openalex_id_when_the_doi_is_new(
+    app: Flask, client: FlaskClient, harvester: Harvester, services: FakeServices
+) -> None:
+    services.openalex_works = [service_answers.openalex_work(4, doi=None)]
+    harvest(app, client, harvester)
+    services.openalex_works = [service_answers.openalex_work(4)]  # a DOI now, same PubMed id
+    job = harvest(app, client, harvester)
+
+    assert (job.created, job.updated) == (0, 1)
+    assert count(app, Record) == 1
+    assert by_doi(client, "10.5555/lumc.2024.4")["doi"] == "10.5555/lumc.2024.4"
+
+
+def test_a_harvest_stopped_in_the_middle_resumes_without_asking_twice(
+    app: Flask, client: FlaskClient, harvester: Harvester, services: FakeServices
+) -> None:
+    services.openalex_works = [service_answers.openalex_work(n) for n in range(230)]
+    with app.extensions["catalogue"].db.unit_of_work() as session:
+        job_id = queue_harvest(session, librarian(app, client), "openalex", [LUMC], 2024, 2024).id
+    stop = threading.Event()
+
+    def stop_after_150(job: HarvestJob) -> None:
+        if job.processed == 150:
+            stop.set()
+
+    assert harvester.claim() == job_id
+    stopped = harvester.run(job_id, progress=stop_after_150, stop=stop)
+    assert (stopped.status, stopped.processed) == ("queued", 150)
+
+    assert harvester.claim() == job_id
+    done = harvester.run(job_id)
+    assert (done.status, done.processed, done.created) == ("done", 230, 230)
+    assert count(app, Record) == 230
+    cursors = [seen.query["cursor"][0] for seen in services.requests_to("/works")]
+    assert cursors == ["*", "offset-100", "offset-200"]
+
+
+def test_a_throttled_or_failing_service_is_retried_politely_then_reported(
+    app: Flask, client: FlaskClient, harvester: Harvester, services: FakeServices
+) -> None:
+    services.openalex_works = [service_answers.openalex_work(n) for n in range(5)]
+    services.script["/works"] = [
+        Reply(429, {"error": "rate limited"}, {"Retry-After": "0"}),
+        Reply(503, "busy"),
+    ]
+    job = harvest(app, client, harvester)
+    assert (job.status, job.created) == ("done", 5)
+    assert len(services.requests_to("/works")) == 3
+
+    services.script["/works"] = [Reply(503, "down for maintenance")] * 10
+    failing = harvest(app, client, harvester)
+    assert failing.status == "failed"
+    assert "503" in failing.problems[-1]["reason"]
+    # Asked again by its id once the service is back, it resumes and finishes.
+    services.script["/works"] = []
+    assert harvester.claim(failing.id) == failing.id
+    assert harvester.run(failing.id).status == "done"
+
+
+def test_a_malformed_work_is_skipped_and_named_and_the_rest_goes_on(
+    app: Flask, client: FlaskClient, harvester: Harvester, services: FakeServices
+) -> None:
+    services.openalex_works = [
+        service_answers.openalex_work(1),
+        {"id": "https://openalex.org/W5", "type": "article"},  # no title
+        "not a work",
+        service_answers.openalex_work(2, type="paratext"),
+        service_answers.openalex_work(3, publication_date="1024-02-03", language="english!"),
+        service_answers.openalex_work(6),
+    ]
+    job = harvest(app, client, harvester)
+
+    assert (job.status, job.created, job.failed) == ("done", 3, 3)
+    reasons = {problem["item"]: problem["reason"] for problem in job.problems}
+    assert "title" in reasons["W5"]
+    assert "not an OpenAlex work" in reasons["?"]
+    assert "paratext" in reasons["https://openalex.org/W9000002"]
+    # Work 3's impossible date and odd language are left out and named; the work is kept.
+    skipped = [p for p in job.problems if p["level"] == "skipped"]
+    assert {p["reason"].split(":")[0] for p in skipped} == {"publication_date", "language"}
+    assert by_doi(client, "10.5555/lumc.2024.3")["publication_date"] is None
