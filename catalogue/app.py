@@ -169,6 +169,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         auth,
         docs,
         enrichment,
+        harvests,
         health,
         records,
         reports,
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(records.publications_blp)
     api.register_blueprint(access.blp)
     api.register_blueprint(enrichment.blp)
+    api.register_blueprint(harvests.blp)
     api.register_blueprint(search_api.blp)
     api.register_blueprint(reports.blp)
     api.register_blueprint(reports.worklists_blp)

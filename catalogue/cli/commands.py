@@ -13,7 +13,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -205,9 +205,7 @@ def demo(
         stop = threading.Event()
         threading.Thread(target=state.indexer.run, args=(stop,), daemon=True).start()
         # And runs enrichment jobs ("fill from the DOI" on the record form), as a worker would.
-        threading.Thread(
-            target=_run_enrichment_jobs, args=(_enricher(), stop, 1.0), daemon=True
-        ).start()
+        threading.Thread(target=_run_jobs, args=((_enricher(),), stop, 1.0), daemon=True).start()
         # Flask ignores app.run() inside its own CLI, so serve with werkzeug directly.
         run_simple(host, port, app, threaded=True)
         stop.set()
@@ -266,12 +264,12 @@ def _indexer() -> Indexer:
     "--enrichment/--no-enrichment",
     default=True,
     show_default=True,
-    help="Also run queued enrichment jobs (in a thread of their own).",
+    help="Also run queued enrichment and harvest jobs (in a thread of their own).",
 )
 @with_appcontext
 def worker(once: bool, batch: int, poll: float, enrichment: bool) -> None:
-    """Index changes from the outbox into the search engine, and run enrichment jobs
-    (run as many workers as you like)."""
+    """Index changes from the outbox into the search engine, and run enrichment and harvest
+    jobs (run as many workers as you like)."""
     indexer = _indexer()
     if once:
         outcome = indexer.drain(batch)
@@ -283,7 +281,11 @@ def worker(once: bool, batch: int, poll: float, enrichment: bool) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if enrichment:
-        threading.Thread(target=_run_enrichment_jobs, args=(_enricher(), stop), daemon=True).start()
+        from catalogue.adapters.harvest.jobs import Harvester
+
+        harvester = Harvester(_state().db, _state().settings)
+        runners = (_enricher(), harvester)
+        threading.Thread(target=_run_jobs, args=(runners, stop), daemon=True).start()
     console.print("Worker started; Ctrl-C or SIGTERM stops it after the current batch.")
     try:
         indexer.run(stop, poll_seconds=poll, limit=batch)
@@ -291,21 +293,25 @@ def worker(once: bool, batch: int, poll: float, enrichment: bool) -> None:
         stop.set()
 
 
-def _run_enrichment_jobs(enricher: Any, stop: threading.Event, poll: float = 5.0) -> None:
-    """Claim and run enrichment jobs until ``stop``; a failure is logged, never fatal."""
+def _run_jobs(runners: Sequence[Any], stop: threading.Event, poll: float = 5.0) -> None:
+    """Claim and run enrichment and harvest jobs until ``stop``, one at a time, in the order
+    given; a failure is logged, never fatal."""
     import logging
 
-    log = logging.getLogger("catalogue.adapters.enrichment")
+    log = logging.getLogger("catalogue.worker")
     while not stop.is_set():
-        try:
-            job_id = enricher.claim()
-            if job_id is not None:
-                job = enricher.run(job_id, stop=stop)
-                log.info("enrichment job %s %s: %s changed", job.id, job.status, job.changed)
-                continue
-        except Exception:
-            log.exception("enrichment job failed; trying again later")
-        stop.wait(poll)
+        ran = False
+        for runner in runners:
+            try:
+                job_id = runner.claim()
+                if job_id is not None:
+                    job = runner.run(job_id, stop=stop)
+                    log.info("%s job %s %s", type(runner).__name__, job.id, job.status)
+                    ran = True
+            except Exception:
+                log.exception("%s job failed; trying again later", type(runner).__name__)
+        if not ran:
+            stop.wait(poll)
 
 
 @main.group()

@@ -185,7 +185,7 @@ class RecordService(Generic[R]):
         if not as_found:
             self._check_publishable(record)  # before anything is written: nothing half-saved
         draft = self.editable_fields(record)
-        self._mark_published(record, previous=[])
+        self._mark_published(record, previous=[], as_found=as_found)
         self._flush(session, record)
         self._audit(session, identity, record, "create", {}, draft, sources=sources)
         self._audit(session, identity, record, "publish", draft, self.editable_fields(record))
@@ -290,10 +290,11 @@ class RecordService(Generic[R]):
         return record
 
     @staticmethod
-    def _mark_published(record: Record, previous: Sequence[Record]) -> None:
-        """The record becomes the published, current version of its work."""
+    def _mark_published(record: Record, previous: Sequence[Record], as_found: bool = False) -> None:
+        """The record becomes the published, current version of its work (published today,
+        unless it was found published elsewhere: then its date is the one found, or none)."""
         now = utcnow()
-        if record.publication_date is None:
+        if record.publication_date is None and not as_found:
             record.publication_date = now.date()
             record.publication_year = now.year
         record.status = "published"

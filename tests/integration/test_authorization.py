@@ -144,6 +144,12 @@ def a_publication_job(client: FlaskClient) -> str:
     return str(_ok(client.post("/api/enrichment/jobs", json=body, headers=headers), 202)["id"])
 
 
+def a_harvest(client: FlaskClient) -> str:
+    body = {"from_year": 2024, "to_year": 2024}
+    headers = as_user("lotte", "librarian")
+    return str(_ok(client.post("/api/harvests", json=body, headers=headers), 202)["id"])
+
+
 def nothing(client: FlaskClient) -> str:
     return ""
 
@@ -332,6 +338,18 @@ MATRIX: dict[str, Cell] = {
         a_publication_job,
         (401, 404, 404, 200, 404, 200, 404),
     ),
+    # Harvests.
+    "harvest the institution's works": Cell(
+        "POST",
+        "/api/harvests",
+        nothing,
+        (401, 403, 403, 202, 403, 202, 403),
+        {"from_year": 2024, "to_year": 2024},
+    ),
+    "list harvests": Cell("GET", "/api/harvests", nothing, (401, 200, 200, 200, 200, 200, 200)),
+    "a harvest": Cell(
+        "GET", "/api/harvests/{id}", a_harvest, (401, 404, 404, 200, 404, 200, 404)
+    ),
     # Vocabularies.
     "add a department": Cell(
         "PUT",
@@ -421,6 +439,6 @@ def _param(path: str) -> str:
         return "name"
     if path.startswith("/api/reports/snapshots"):
         return "snapshot_id"
-    if path.startswith("/api/enrichment/jobs"):
+    if path.startswith(("/api/enrichment/jobs", "/api/harvests")):
         return "job_id"
     return "record_id"

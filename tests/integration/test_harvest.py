@@ -8,18 +8,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from catalogue.adapters.harvest.jobs import Harvester, queue_harvest
-from catalogue.models import AuditEvent, EnrichmentAnswer, HarvestJob, Record, User
+from catalogue.cli import main as cli
+from catalogue.models import AuditEvent, EnrichmentAnswer, HarvestJob, Record, User, utcnow
 from tests import service_answers
 from tests.fake_services import FakeServices, Reply, fake_services, stand_in_harvester
 from tests.integration.conftest import as_user, minimal_publication, publish
 
 LUMC = "https://ror.org/05xvt9f17"
 THEME = "neuroscience"
+LOTTE = "lotte@example.org"
 
 
 @pytest.fixture
@@ -289,3 +292,58 @@ def test_a_malformed_work_is_skipped_and_named_and_the_rest_goes_on(
     skipped = [p for p in job.problems if p["level"] == "skipped"]
     assert {p["reason"].split(":")[0] for p in skipped} == {"publication_date", "language"}
     assert by_doi(client, "10.5555/lumc.2024.3")["publication_date"] is None
+
+
+def test_operators_harvest_from_the_command_line_and_a_daily_run_changes_nothing(
+    app: Flask,
+    client: FlaskClient,
+    harvester: Harvester,
+    services: FakeServices,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in harvester.settings.to_environ().items():
+        monkeypatch.setenv(name, value)  # what `catalogue` reads: the test database, the stand-in
+    services.openalex_works = [service_answers.openalex_work(n) for n in range(12)]
+    librarian(app, client)
+    runner = CliRunner()
+
+    ran = runner.invoke(
+        cli, ["harvest", "openalex", "--as", LOTTE, "--from-year", "2024", "--to-year", "2024"]
+    )
+    assert ran.exit_code == 0, ran.output
+    assert "12/12 works, 12 created" in ran.output
+    daily = runner.invoke(cli, ["harvest", "daily", "--as", LOTTE])
+    assert daily.exit_code == 0, daily.output
+    assert "12 unchanged" in daily.output
+    this_year = utcnow().year
+    assert services.requests_to("/works")[-1].query["filter"] == [
+        f"authorships.institutions.ror:05xvt9f17,publication_year:{this_year - 1}-{this_year}"
+    ]
+    status = runner.invoke(cli, ["harvest", "status"])
+    assert status.exit_code == 0 and "done" in status.output and "12/12" in status.output
+    wrong = runner.invoke(cli, ["harvest", "openalex", "--as", LOTTE, "--ror", "05xvt9f18"])
+    assert wrong.exit_code == 2 and "ROR" in wrong.output
+
+
+def test_library_staff_queue_and_follow_harvests_over_the_api(
+    client: FlaskClient, harvester: Harvester, services: FakeServices
+) -> None:
+    services.openalex_works = [service_answers.openalex_work(n) for n in range(3)]
+    lotte = as_user("lotte", "librarian")
+    queued = client.post("/api/harvests", json={"from_year": 2024, "to_year": 2024}, headers=lotte)
+    assert queued.status_code == 202, queued.json
+    assert queued.json["parameters"]["rors"] == [LUMC]
+    assert queued.json["status"] == "queued"
+    while (job_id := harvester.claim()) is not None:
+        harvester.run(job_id)
+
+    done = client.get(f"/api/harvests/{queued.json['id']}", headers=lotte).json
+    assert (done["status"], done["created"], done["total"]) == ("done", 3, 3)
+    listed = client.get("/api/harvests", headers=lotte).json
+    assert [job["id"] for job in listed] == [queued.json["id"]]
+    wrong = client.post("/api/harvests", json={"from_year": 2025, "to_year": 2024}, headers=lotte)
+    assert wrong.status_code == 422 and "from_year" in wrong.json["errors"]["json"]
+    refused = client.post(
+        "/api/harvests", json={"from_year": 2024, "to_year": 2024}, headers=as_user("anna")
+    )
+    assert refused.status_code == 403

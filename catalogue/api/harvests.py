@@ -1,0 +1,71 @@
+"""Harvests over HTTP: library staff queue them and follow their progress; a worker runs them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+
+from catalogue.adapters.harvest.jobs import queue_harvest, visible_harvest, visible_harvests
+from catalogue.api.context import reader, transaction
+from catalogue.api.identity import current_identity
+from catalogue.api.routing import Blueprint
+from catalogue.domain.errors import Forbidden, NotAuthenticated
+from catalogue.models import User
+from catalogue.services import permissions
+from schemas.harvests import HarvestArgsSchema, HarvestCreateSchema, HarvestSchema
+
+blp = Blueprint(
+    "harvests",
+    __name__,
+    url_prefix="/api/harvests",
+    description="Bring the institution's works in from OpenAlex, and keep them current.",
+)
+
+
+@blp.route("")
+class Harvests(MethodView):
+    @blp.arguments(HarvestArgsSchema, location="query")
+    @blp.response(200, HarvestSchema(many=True))
+    def get(self, args: dict[str, Any]) -> Any:
+        """The most recent harvests, newest first (library staff see all; others theirs)."""
+        identity = current_identity()
+        if identity.is_anonymous:
+            raise NotAuthenticated("Log in, or send a personal access token.")
+        with reader() as session:
+            return visible_harvests(session, identity, args["limit"])
+
+    @blp.arguments(HarvestCreateSchema)
+    @blp.response(202, HarvestSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Queue a harvest of the works of the institution's authors over a range of years.
+
+        New works are registered and published as found; known ones (matched by DOI, PubMed
+        id or OpenAlex id) change only where nobody has edited them since the source last
+        said otherwise.  A worker (``catalogue worker``) runs it; follow it at
+        ``GET /api/harvests/{id}``.  Librarians and administrators.
+        """
+        identity = current_identity()
+        if not permissions.can_enrich(identity, "publication"):
+            raise Forbidden("Librarians harvest publications (with a credential that may write).")
+        rors = data.get("rors") or current_app.extensions["catalogue"].settings.harvested_rors
+        with transaction() as session:
+            user = session.get(User, identity.user_id)
+            if user is None:
+                raise NotAuthenticated("Log in, or send a personal access token.")
+            return queue_harvest(
+                session, user, data["source"], rors, data["from_year"], data["to_year"]
+            )
+
+
+@blp.route("/<id:job_id>")
+class Harvest(MethodView):
+    @blp.response(200, HarvestSchema)
+    def get(self, job_id: int) -> Any:
+        """One harvest: status, progress, counts and the most recent problems."""
+        identity = current_identity()
+        if identity.is_anonymous:
+            raise NotAuthenticated("Log in, or send a personal access token.")
+        with reader() as session:
+            return visible_harvest(session, identity, job_id)

@@ -1,0 +1,162 @@
+"""``catalogue harvest``: bring the institution's works in from OpenAlex, now or every day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from catalogue.cli.commands import _find_user, _progress, _state, console, main
+from catalogue.models import HarvestJob, utcnow
+
+
+def _harvester() -> Any:
+    from catalogue.adapters.harvest.jobs import Harvester
+
+    return Harvester(_state().db, _state().settings)
+
+
+@main.group()
+def harvest() -> None:
+    """Harvest the institution's works from OpenAlex: queue, run, status, daily.
+
+    A harvest registers the works of the institution's authors (by ROR id) over a range of
+    publication years and keeps known ones current: matched by DOI, PubMed id or OpenAlex
+    id, never overwriting what a person entered.  `catalogue worker` runs queued harvests;
+    the commands below run them here, with a progress bar (Ctrl-C stops, resumable).
+    """
+
+
+@harvest.command("openalex")
+@click.option("--as", "who", required=True, help="Librarian the harvest acts for (id or email)")
+@click.option(
+    "--ror",
+    "rors",
+    multiple=True,
+    help="Institution's ROR id (repeatable; default: CATALOGUE_HARVEST_RORS, else the "
+    "institution's own)",
+)
+@click.option("--from-year", type=int, help="First publication year [default: last year]")
+@click.option("--to-year", type=int, help="Last publication year [default: this year]")
+@click.option("--queue", "queue_only", is_flag=True, help="Only queue it, for the worker")
+@with_appcontext
+def harvest_openalex(
+    who: str, rors: tuple[str, ...], from_year: int | None, to_year: int | None, queue_only: bool
+) -> None:
+    """Harvest the works of the institution's authors from OpenAlex."""
+    this_year = utcnow().year
+    job_id = _queue(who, list(rors), from_year or this_year - 1, to_year or this_year)
+    if not queue_only:
+        _run(job_id)
+
+
+@harvest.command("daily")
+@click.option("--as", "who", required=True, help="Librarian the harvest acts for (id or email)")
+@click.option("--queue", "queue_only", is_flag=True, help="Only queue it, for the worker")
+@with_appcontext
+def harvest_daily(who: str, queue_only: bool) -> None:
+    """This year's and last year's works again (for cron or a systemd timer): new works are
+    registered, changed ones updated, the rest left alone."""
+    this_year = utcnow().year
+    job_id = _queue(who, [], this_year - 1, this_year)
+    if not queue_only:
+        _run(job_id)
+
+
+@harvest.command("run")
+@click.argument("job_id", type=int, required=False)
+@with_appcontext
+def harvest_run(job_id: int | None) -> None:
+    """Run queued harvests here (or JOB_ID, also a failed one: it resumes where it stopped)."""
+    if job_id is not None:
+        _run(job_id)
+        return
+    ran = 0
+    while (claimed := _harvester().claim()) is not None:
+        ran += 1
+        _run(claimed, claimed=True)
+    if not ran:
+        console.print("no queued harvest")
+
+
+@harvest.command("status")
+@click.option("--limit", default=10, show_default=True, help="How many recent harvests")
+@with_appcontext
+def harvest_status(limit: int) -> None:
+    """The most recent harvests: progress, counts, the latest problems."""
+    with _state().db.reader() as session:
+        jobs = list(session.scalars(select(HarvestJob).order_by(HarvestJob.id.desc()).limit(limit)))
+    if not jobs:
+        console.print("no harvest yet")
+    for job in jobs:
+        console.print(
+            f"harvest {job.id} {job.status}, {job.source} "
+            f"{job.parameters['from_year']}-{job.parameters['to_year']} "
+            f"(queued {job.created_at:%Y-%m-%d %H:%M}): {_summary(job)}"
+        )
+    if jobs:
+        _problems(jobs[0])
+
+
+def _queue(who: str, rors: list[str], from_year: int, to_year: int) -> int:
+    from catalogue.adapters.harvest.jobs import queue_harvest
+    from catalogue.domain.errors import ServiceError
+
+    state = _state()
+    with state.db.unit_of_work() as session:
+        user = _find_user(session, who)
+        try:
+            job = queue_harvest(
+                session,
+                user,
+                "openalex",
+                rors or state.settings.harvested_rors,
+                from_year,
+                to_year,
+            )
+        except ServiceError as exc:
+            raise click.UsageError(f"{exc.message} {exc.errors or ''}".strip()) from exc
+        parameters = job.parameters
+        console.print(
+            f"harvest {job.id} queued: works of {', '.join(parameters['rors'])} "
+            f"published {from_year}-{to_year}"
+        )
+        return job.id
+
+
+def _run(job_id: int, claimed: bool = False) -> None:
+    harvester = _harvester()
+    if not claimed and harvester.claim(job_id) is None:
+        raise click.UsageError(f"harvest {job_id} is not waiting to run (see `harvest status`)")
+    with _progress() as progress:
+        task = progress.add_task(f"harvest {job_id}", total=None)
+
+        def show(job: HarvestJob) -> None:
+            progress.update(task, total=job.total, completed=job.processed)
+
+        try:
+            job = harvester.run(job_id, progress=show)
+        except KeyboardInterrupt:
+            harvester.release(job_id)
+            console.print(f"harvest {job_id} stopped; `catalogue harvest run` resumes it")
+            raise SystemExit(130) from None
+    console.print(f"harvest {job.id} {job.status}: {_summary(job)}")
+    _problems(job)
+    if job.status == "failed":
+        raise SystemExit(1)
+
+
+def _summary(job: HarvestJob) -> str:
+    total = f"/{job.total}" if job.total is not None else ""
+    return (
+        f"{job.processed}{total} works, {job.created} created, {job.updated} updated, "
+        f"{job.unchanged} unchanged, {job.conflicts} conflicts, {job.failed} failed"
+    )
+
+
+def _problems(job: HarvestJob) -> None:
+    for problem in job.problems[-5:]:
+        where = [str(problem[k]) for k in ("level", "item", "record") if problem.get(k)]
+        console.print(f"  {' '.join(where)}: {problem['reason']}")

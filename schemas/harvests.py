@@ -1,0 +1,69 @@
+"""The wire format of harvests."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow.exceptions import ValidationError
+
+from schemas.identifiers import ROR
+from schemas.records import StrictSchema
+
+
+class HarvestCreateSchema(StrictSchema):
+    source = fields.String(
+        load_default="openalex",
+        validate=validate.OneOf(("openalex",)),
+        metadata={"description": "Where the works come from"},
+    )
+    rors = fields.List(
+        ROR(),
+        validate=validate.Length(min=1, max=20),
+        metadata={
+            "description": "The institutions whose authors' works to bring in (default: "
+            "CATALOGUE_HARVEST_RORS, else the institution's own)"
+        },
+    )
+    from_year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2100))
+    to_year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2100))
+
+    @validates_schema
+    def _years_in_order(self, data: dict[str, int], **kwargs: object) -> None:
+        if data.get("from_year", 0) > data.get("to_year", 9999):
+            raise ValidationError("Must not be after to_year.", field_name="from_year")
+
+
+class HarvestProblemSchema(Schema):
+    item = fields.String(metadata={"description": "The work as the source names it"})
+    record = fields.String(allow_none=True)
+    level = fields.String(
+        metadata={
+            "description": "failed (the work was not taken in), skipped (a value that is "
+            "not valid was left out), conflict (a person's value was kept)"
+        }
+    )
+    reason = fields.String()
+    at = fields.String()
+
+
+class HarvestSchema(Schema):
+    id = fields.Integer()
+    source = fields.String()
+    parameters = fields.Dict()
+    status = fields.String(
+        metadata={"description": "queued, running, done, or failed (see problems)"}
+    )
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    total = fields.Integer(allow_none=True, metadata={"description": "As the source counts"})
+    processed = fields.Integer()
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+    conflicts = fields.Integer()
+    failed = fields.Integer()
+    problems = fields.List(fields.Nested(HarvestProblemSchema))
+
+
+class HarvestArgsSchema(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
