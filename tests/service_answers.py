@@ -419,9 +419,7 @@ def openalex_work(number: int, year: int = 2024, **changes: Any) -> dict[str, An
     return work
 
 
-def openalex_page(
-    works: list[Any], cursor: str, per_page: int
-) -> dict[str, Any]:
+def openalex_page(works: list[Any], cursor: str, per_page: int) -> dict[str, Any]:
     """A page of a cursor-paged listing: the cursor is opaque to clients (here an offset)."""
     start = 0 if cursor == "*" else int(cursor.removeprefix("offset-"))
     page = works[start : start + per_page]

@@ -27,9 +27,7 @@ class RecordIdentifier(Base):
 
     scheme: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(255), primary_key=True)
-    record_id: Mapped[str] = mapped_column(
-        ForeignKey("records.id", ondelete="CASCADE"), index=True
-    )
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
 
 
 class RecordSource(Base):
@@ -65,7 +63,8 @@ class HarvestJob(Base):
     conflicts: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     cursor: Mapped[str | None] = mapped_column(Text)
-    page: Mapped[list[Any] | None] = mapped_column(JSON)
+    # Deferred: the page is read once when its work starts, not with every work's progress.
+    page: Mapped[list[Any] | None] = mapped_column(JSON, deferred=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     # The most recent problems: [{item, level, reason, at}], newest last, at most 50.
     problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -347,9 +347,7 @@ MATRIX: dict[str, Cell] = {
         {"from_year": 2024, "to_year": 2024},
     ),
     "list harvests": Cell("GET", "/api/harvests", nothing, (401, 200, 200, 200, 200, 200, 200)),
-    "a harvest": Cell(
-        "GET", "/api/harvests/{id}", a_harvest, (401, 404, 404, 200, 404, 200, 404)
-    ),
+    "a harvest": Cell("GET", "/api/harvests/{id}", a_harvest, (401, 404, 404, 200, 404, 200, 404)),
     # Vocabularies.
     "add a department": Cell(
         "PUT",

@@ -187,3 +187,34 @@ def test_fill_keeps_to_the_allowed_fields() -> None:
     )
     assert filled["title"] is None
     assert given == {"deposit": "unpaywall"}
+
+
+def test_an_openalex_work_of_a_harvest_reads_as_publication_fields() -> None:
+    from catalogue.adapters.harvest.openalex import NotAWork, parse_work
+    from tests.service_answers import issn, openalex_work
+
+    work = parse_work(openalex_work(4, year=2023))  # a book chapter
+    assert work.item == "W9000004"
+    assert work.identifiers == {"openalex": "W9000004", "pmid": "30000004"}
+    assert work.fields["doi"] == "https://doi.org/10.5555/lumc.2023.4"  # normalised on intake
+    assert work.fields["resource_type"] == "BookChapter"
+    assert work.fields["short_work"] is True
+    assert work.fields["description"] == "We studied outcomes 4"
+    assert (work.fields["journal"]["issn"], work.fields["journal"]["eissn"]) == (
+        issn(1004),
+        issn(2004),
+    )
+    conference = openalex_work(6)
+    conference["primary_location"]["source"]["type"] = "conference"
+    assert parse_work(conference).fields["resource_type"] == "ConferencePaper"
+    for broken, reason in (
+        ({"type": "article"}, "no id"),
+        ({"id": "https://openalex.org/A1", "type": "article"}, "not an OpenAlex work id"),
+        (openalex_work(1, type="dataset"), "'dataset'"),
+    ):
+        try:
+            parse_work(broken)
+        except NotAWork as exc:
+            assert reason in str(exc)
+        else:
+            raise AssertionError(f"{broken!r} was taken as a work")

@@ -31,7 +31,7 @@ from catalogue.domain.errors import InvalidInput, NotFound
 from catalogue.models import EnrichmentAnswer, HarvestJob, User, utcnow
 from catalogue.services import permissions
 from catalogue.services.accounts import identity_of
-from catalogue.services.intake import Incoming, Outcome, take_in
+from catalogue.services.intake import Incoming, Outcome, take_in, unchanged
 from schemas.identifiers import normalise_ror
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,9 @@ SOURCES = ("openalex",)
 STALE_AFTER = timedelta(minutes=5)
 PROBLEMS_KEPT = 50
 EARLIEST_YEAR = 1900
+# Works taken in per transaction: fewer commits, and a stop loses at most this much work
+# (never counts: the progress is saved in the same transaction).
+BATCH = 25
 # The job's count for each outcome of a work.
 COUNTERS = {
     "created": "created",
@@ -225,16 +228,18 @@ class Harvester:
                     job.total = fetched.total if fetched.total is not None else job.total
                     job.heartbeat_at = utcnow()
                 continue
-            for index in range(position, len(page)):
-                if stop is not None and stop.is_set():
-                    break
-                self._take(feed, identity, job_id, page[index], index, last=index == len(page) - 1)
-                if progress is not None:
-                    with self.db.reader() as session:
-                        progress(_job(session, job_id))
             if not page[position:]:  # an empty page: nothing to take, move on
                 with self.db.unit_of_work() as session:
                     _job(session, job_id).page = None
+                continue
+            same = self._unchanged(feed, page, position)
+            while position < len(page) and not (stop is not None and stop.is_set()):
+                end = min(len(page), position + BATCH)
+                self._take(feed, identity, job_id, page, range(position, end), same)
+                position = end
+                if progress is not None:
+                    with self.db.reader() as session:
+                        progress(_job(session, job_id))
         with self.db.unit_of_work() as session:
             job = _job(session, job_id)
             if stop is not None and stop.is_set():
@@ -244,35 +249,55 @@ class Harvester:
                 return job
             return self._end(session, job, "done")
 
+    def _unchanged(self, feed: Feed, page: list[Any], position: int) -> set[int]:
+        """The positions in ``page`` (from ``position``) of works known exactly as they are."""
+        works: dict[int, Incoming] = {}
+        for index in range(position, len(page)):
+            try:
+                works[index] = feed.parse(page[index])
+            except NotAWork:
+                continue
+        with self.db.reader() as session:
+            same = unchanged(session, list(works.values()))
+        return {index for index, is_same in zip(works, same, strict=True) if is_same}
+
     def _take(
         self,
         feed: Feed,
         identity: permissions.Identity,
         job_id: int,
-        raw: Any,
-        index: int,
-        last: bool,
-    ) -> Outcome:
-        """Take one work in, with the job's progress, in one transaction."""
+        page: list[Any],
+        positions: range,
+        same: set[int],
+    ) -> None:
+        """Take some works of the page in, with the job's progress, in one transaction (each
+        work in a savepoint of its own: one that fails leaves nothing behind, the rest stay)."""
         with self.db.unit_of_work() as session:
-            try:
-                incoming = feed.parse(raw)
-            except NotAWork as exc:
-                outcome = Outcome(_name(raw), "failed", reason=str(exc))
-            else:
-                outcome = self._save(session, identity, feed, incoming, raw)
+            outcomes = []
+            for index in positions:
+                raw = page[index]
+                if index in same:  # the source says nothing new: nothing to read or write
+                    outcomes.append(Outcome(_name(raw), "unchanged"))
+                    continue
+                try:
+                    incoming = feed.parse(raw)
+                except NotAWork as exc:
+                    outcomes.append(Outcome(_name(raw), "failed", reason=str(exc)))
+                else:
+                    outcomes.append(self._save(session, identity, feed, incoming, raw))
             job = _job(session, job_id)
-            job.processed += 1
-            counter = COUNTERS[outcome.action]
-            setattr(job, counter, getattr(job, counter) + 1)
-            job.position = index + 1
-            if last:
-                job.page = None
-            job.heartbeat_at = utcnow()
-            problems = _problems(outcome)
+            job.processed += len(outcomes)
+            problems = []
+            for outcome in outcomes:
+                counter = COUNTERS[outcome.action]
+                setattr(job, counter, getattr(job, counter) + 1)
+                problems += _problems(outcome)
             if problems:
                 job.problems = (job.problems + problems)[-PROBLEMS_KEPT:]
-            return outcome
+            job.position = positions.stop
+            if positions.stop == len(page):
+                job.page = None
+            job.heartbeat_at = utcnow()
 
     def _save(
         self,

@@ -93,7 +93,7 @@ class OpenAlexFeed:
         body = answer.body
         if answer.status != 200 or not isinstance(body, dict):
             raise ServiceUnavailable(f"OpenAlex answered HTTP {answer.status}: {str(body)[:200]}")
-        meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+        meta = _dict(body.get("meta"))
         results = body.get("results")
         if not isinstance(results, list):
             raise ServiceUnavailable("OpenAlex answered without a list of results")
@@ -115,8 +115,7 @@ def parse_work(raw: Any) -> Incoming:
     if openalex_id is None:
         raise NotAWork(f"not an OpenAlex work id: {raw['id'][:100]!r}")
     kind = raw.get("type")
-    primary = raw.get("primary_location") if isinstance(raw.get("primary_location"), dict) else {}
-    journal_source = primary.get("source") if isinstance(primary.get("source"), dict) else {}
+    journal_source = _dict(_dict(raw.get("primary_location")).get("source"))
     resource_type = RESOURCE_TYPES.get(kind) if isinstance(kind, str) else None
     if kind == "article" and journal_source.get("type") == "conference":
         resource_type = "ConferencePaper"
@@ -146,10 +145,15 @@ def parse_work(raw: Any) -> Incoming:
     if abstract := _abstract(raw.get("abstract_inverted_index")):
         fields["description"] = abstract[:20000]
     identifiers = {"openalex": openalex_id}
-    ids = raw.get("ids") if isinstance(raw.get("ids"), dict) else {}
+    ids = _dict(raw.get("ids"))
     if isinstance(ids.get("pmid"), str) and (pmid := _match(_PMID, ids["pmid"])):
         identifiers["pmid"] = pmid
     return Incoming("openalex", openalex_id, fields, identifiers)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is an object, else an empty one (services leave parts out)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _match(pattern: re.Pattern[str], text: str) -> str | None:
