@@ -171,6 +171,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         enrichment,
         harvests,
         health,
+        imports,
         records,
         reports,
         vocabularies,
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(access.blp)
     api.register_blueprint(enrichment.blp)
     api.register_blueprint(harvests.blp)
+    api.register_blueprint(imports.blp)
     api.register_blueprint(search_api.blp)
     api.register_blueprint(reports.blp)
     api.register_blueprint(reports.worklists_blp)

@@ -67,3 +67,37 @@ class HarvestSchema(Schema):
 
 class HarvestArgsSchema(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+
+
+class ImportArgsSchema(Schema):
+    format = fields.String(
+        required=True,
+        validate=validate.OneOf(("csv", "ris", "bibtex")),
+        metadata={
+            "description": "The file's format: csv (see /api/imports/template.csv), ris, bibtex"
+        },
+    )
+    name = fields.String(
+        load_default="", validate=validate.Length(max=200), metadata={"description": "File name"}
+    )
+
+
+class ImportOutcomeSchema(Schema):
+    item = fields.String(metadata={"description": "Where in the file: line 12"})
+    action = fields.String(
+        metadata={"description": "created, updated, unchanged, conflict (a person's value "
+                  "kept) or failed"}
+    )  # fmt: skip
+    record_id = fields.String(allow_none=True)
+    taken = fields.List(fields.String(), metadata={"description": "Fields the file would set"})
+    kept = fields.List(
+        fields.String(), metadata={"description": "A person's values the file disagrees with"}
+    )
+    skipped = fields.Dict(metadata={"description": "The file's values that are not valid, why"})
+    reason = fields.String(allow_none=True)
+
+
+class ImportReportSchema(Schema):
+    format = fields.String()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    outcomes = fields.List(fields.Nested(ImportOutcomeSchema))

@@ -135,8 +135,9 @@ def fake_services() -> Iterator[FakeServices]:
         server.server_close()
 
 
-def stand_in_harvester(state: Any, services: FakeServices) -> Any:
-    """A harvesting worker of the catalogue ``state`` asking the stand-in for OpenAlex."""
+def stand_in_harvester(state: Any, services: FakeServices | None) -> Any:
+    """A harvesting worker of the catalogue ``state`` asking the stand-in for OpenAlex (none
+    for imports, which ask no outside service)."""
     import dataclasses
 
     from catalogue.adapters.harvest.jobs import Harvester
@@ -144,7 +145,7 @@ def stand_in_harvester(state: Any, services: FakeServices) -> Any:
     settings = dataclasses.replace(
         state.settings,
         contact_email="library@example.org",
-        openalex_url=services.url,
+        openalex_url=services.url if services is not None else "http://127.0.0.1:9",
         enrichment_per_second=0.0,
         enrichment_timeout=2.0,
     )

@@ -1,15 +1,20 @@
-"""``catalogue harvest``: bring the institution's works in from OpenAlex, now or every day."""
+"""``catalogue harvest`` and ``catalogue import``: the institution's works from OpenAlex (now
+or every day) and from files (CSV, RIS, BibTeX)."""
 
 from __future__ import annotations
 
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import click
 from flask.cli import with_appcontext
+from rich.table import Table
 from sqlalchemy import select
 
 from catalogue.cli.commands import _find_user, _progress, _state, console, main
 from catalogue.models import HarvestJob, utcnow
+from catalogue.services.intake import OUTCOMES
 
 
 def _harvester() -> Any:
@@ -92,9 +97,9 @@ def harvest_status(limit: int) -> None:
         console.print("no harvest yet")
     for job in jobs:
         console.print(
-            f"harvest {job.id} {job.status}, {job.source} "
-            f"{job.parameters['from_year']}-{job.parameters['to_year']} "
-            f"(queued {job.created_at:%Y-%m-%d %H:%M}): {_summary(job)}"
+            f"{job.id} {job.status}, {job.source} {_what(job)} "
+            f"(queued {job.created_at:%Y-%m-%d %H:%M}): {_summary(job)}",
+            soft_wrap=True,
         )
     if jobs:
         _problems(jobs[0])
@@ -126,12 +131,12 @@ def _queue(who: str, rors: list[str], from_year: int, to_year: int) -> int:
         return job.id
 
 
-def _run(job_id: int, claimed: bool = False) -> None:
+def _run(job_id: int, claimed: bool = False, label: str = "harvest") -> None:
     harvester = _harvester()
     if not claimed and harvester.claim(job_id) is None:
         raise click.UsageError(f"harvest {job_id} is not waiting to run (see `harvest status`)")
     with _progress() as progress:
-        task = progress.add_task(f"harvest {job_id}", total=None)
+        task = progress.add_task(f"{label} {job_id}", total=None)
 
         def show(job: HarvestJob) -> None:
             progress.update(task, total=job.total, completed=job.processed)
@@ -140,12 +145,19 @@ def _run(job_id: int, claimed: bool = False) -> None:
             job = harvester.run(job_id, progress=show)
         except KeyboardInterrupt:
             harvester.release(job_id)
-            console.print(f"harvest {job_id} stopped; `catalogue harvest run` resumes it")
+            console.print(f"{label} {job_id} stopped; `catalogue harvest run` resumes it")
             raise SystemExit(130) from None
-    console.print(f"harvest {job.id} {job.status}: {_summary(job)}")
+    console.print(f"{label} {job.id} {job.status}: {_summary(job)}", soft_wrap=True)
     _problems(job)
     if job.status == "failed":
         raise SystemExit(1)
+
+
+def _what(job: HarvestJob) -> str:
+    parameters = job.parameters
+    if "from_year" in parameters:
+        return f"{parameters['from_year']}-{parameters['to_year']}"
+    return str(parameters.get("name") or "file")
 
 
 def _summary(job: HarvestJob) -> str:
@@ -159,4 +171,77 @@ def _summary(job: HarvestJob) -> str:
 def _problems(job: HarvestJob) -> None:
     for problem in job.problems[-5:]:
         where = [str(problem[k]) for k in ("level", "item", "record") if problem.get(k)]
-        console.print(f"  {' '.join(where)}: {problem['reason']}")
+        console.print(f"  {' '.join(where)}: {problem['reason']}", soft_wrap=True)
+
+
+@main.group("import")
+def import_() -> None:
+    """Import publications from a file: CSV (see `catalogue import template`), RIS, BibTeX.
+
+    Try a file with --dry-run first: it shows what would be created, updated, left alone and
+    why, and saves nothing.  Known works (by DOI or PubMed id) change only where nobody has
+    edited them; a bad row is reported with its line and field, the rest goes on.
+    """
+
+
+@import_.command("template")
+def import_template() -> None:
+    """Print the CSV template (every column the import reads, and an example row)."""
+    from catalogue.services.imports import template
+
+    click.echo(template(), nl=False)
+
+
+def _import_command(fmt: str) -> None:
+    @import_.command(fmt)
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--as", "who", required=True, help="Librarian the import acts for (id or email)")
+    @click.option("--dry-run", is_flag=True, help="Show what would happen; save nothing")
+    @with_appcontext
+    def command(file: Path, who: str, dry_run: bool) -> None:
+        from catalogue.adapters.harvest.jobs import queue_import
+        from catalogue.domain.errors import ServiceError
+        from catalogue.services.accounts import identity_of
+        from catalogue.services.imports import dry_run as try_file
+
+        try:
+            text = file.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise click.UsageError(f"{file} is not UTF-8 text: save it as UTF-8") from exc
+        state = _state()
+        if dry_run:
+            with state.db.reader() as session:
+                identity = identity_of(session, _find_user(session, who))
+                outcomes = try_file(session, identity, fmt, text)
+            _report(outcomes)
+            return
+        with state.db.unit_of_work() as session:
+            try:
+                job_id = queue_import(session, _find_user(session, who), fmt, text, file.name).id
+            except ServiceError as exc:
+                raise click.UsageError(f"{exc.message} {exc.errors or ''}".strip()) from exc
+        console.print(f"import {job_id} queued: {file.name}")
+        _run(job_id, label="import")
+
+    command.__doc__ = f"Import the publications of a {fmt.upper()} FILE (a dry run first?)."
+
+
+for _fmt in ("csv", "ris", "bibtex"):
+    _import_command(_fmt)
+
+
+def _report(outcomes: list[Any]) -> None:
+    """A dry run's outcomes, work by work, then the counts."""
+    table = Table(title="Dry run: nothing was saved")
+    for column in ("where", "would be", "record", "why"):
+        table.add_column(column)
+    for outcome in outcomes:
+        why = outcome.reason or ""
+        if outcome.kept:
+            why = f"kept a person's {', '.join(outcome.kept)}"
+        if outcome.skipped:
+            why = "; ".join([why, *(f"{k}: {v}" for k, v in outcome.skipped.items())]).strip("; ")
+        table.add_row(outcome.item, outcome.action, outcome.record_id or "", why)
+    console.print(table)
+    counted = Counter(outcome.action for outcome in outcomes)
+    console.print(", ".join(f"{counted[action]} {action}" for action in OUTCOMES))

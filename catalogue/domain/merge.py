@@ -80,15 +80,20 @@ def merge(
 
     ``last`` is what the same source said before (None: never asked, so only empty fields
     are filled); ``allowed`` limits the fields that may change at all (a librarian's harvest
-    changes only the Open Access fields of other people's publications).
+    changes only the Open Access fields of other people's publications: the source's new
+    values for the others are reported as kept).
     """
     before = last or {}
     result = dict(current)
     merged = Merged(result)
     for name, value in incoming.items():
-        if name in _BY_PART and isinstance(value, dict) and isinstance(current.get(name), dict):
-            if allowed is not None and name not in allowed:
-                continue
+        may_change = allowed is None or name in allowed
+        if (
+            name in _BY_PART
+            and may_change
+            and isinstance(value, dict)
+            and isinstance(current.get(name), dict)
+        ):
             parts = merge(current[name], value, before.get(name) if name in before else None)
             result[name] = parts.fields
             merged.taken += [f"{name}.{part}" for part in parts.taken]
@@ -96,12 +101,12 @@ def merge(
             continue
         new = canonical(value)
         now = canonical(current.get(name))
-        if is_empty(new) or new == now or (allowed is not None and name not in allowed):
+        if is_empty(new) or new == now:
             continue
         untouched = is_empty(now) or is_placeholder(current, name)
-        if untouched or (name in before and canonical(before[name]) == now):
+        if may_change and (untouched or (name in before and canonical(before[name]) == now)):
             result[name] = value
             merged.taken.append(name)
-        elif canonical(before.get(name)) != new:
+        elif not untouched and canonical(before.get(name)) != new:
             merged.kept.append(name)  # a person's value; the source has something new
     return merged

@@ -6,9 +6,10 @@
   (its fields, and a digest of them).  A harvest that finds the same digest changes nothing;
   one that finds new values changes only the fields still holding what the source said
   before, never what a person entered since (:mod:`catalogue.domain.merge`).
-- ``harvest_jobs``: a harvest or an import, run by the worker page by page; ``cursor`` is the
-  service's cursor for the next page, ``page`` the page being worked through and ``position``
-  how far, so a stopped job resumes where it stopped without asking the service again.
+- ``harvest_jobs``: a harvest or a file import (CSV, RIS, BibTeX), run by the worker page by
+  page; ``cursor`` is the service's cursor for the next page, ``page`` the page being worked
+  through and ``position`` how far, so a stopped job resumes where it stopped without asking
+  the service again.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ class HarvestJob(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(16))
-    # What to harvest: {"rors": [...], "from_year": 2023, "to_year": 2024} for OpenAlex.
+    # What to harvest: {"rors": [...], "from_year": 2023, "to_year": 2024} for OpenAlex;
+    # {"name": "export.csv"} for an import.
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
@@ -66,5 +68,7 @@ class HarvestJob(Base):
     # Deferred: the page is read once when its work starts, not with every work's progress.
     page: Mapped[list[Any] | None] = mapped_column(JSON, deferred=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    # The most recent problems: [{item, level, reason, at}], newest last, at most 50.
+    # An import's file, as uploaded (deferred: read once, when the job starts).
+    upload: Mapped[str | None] = mapped_column(Text, deferred=True)
+    # The most recent problems: [{item, record, level, reason, at}], newest last, at most 50.
     problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -23,7 +23,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalogue.domain.errors import InvalidInput, ServiceError
+from catalogue.domain.errors import Forbidden, InvalidInput, NotAuthenticated, ServiceError
 from catalogue.domain.merge import Merged, canonical, digest, merge
 from catalogue.models import Publication, Record, RecordIdentifier, RecordSource, utcnow
 from catalogue.services import permissions
@@ -34,6 +34,10 @@ from schemas.identifiers import normalise_doi
 # The other identifiers a work is matched by, in the order they are tried after the DOI.
 SCHEMES = ("pmid", "openalex")
 OUTCOMES = ("created", "updated", "unchanged", "conflict", "failed")
+
+
+class NotAWork(ValueError):
+    """Something a source gave that cannot be taken in as a work, with the reason in words."""
 
 
 @dataclass
@@ -117,19 +121,21 @@ def unchanged(session: Session, works: Sequence[Incoming]) -> list[bool]:
     ]
 
 
-def take_in(session: Session, identity: Identity, incoming: Incoming) -> Outcome:
+def take_in(
+    session: Session, identity: Identity, incoming: Incoming, dry_run: bool = False
+) -> Outcome:
     """Register or update the publication ``incoming`` describes, in the caller's transaction.
 
     Service errors (a DOI registered as a dataset, a record the caller may not change) come
     back as a ``failed`` outcome naming the reason; the transaction is then the caller's to
-    roll back.
+    roll back.  A ``dry_run`` checks and merges as the real thing would, and writes nothing.
     """
     try:
         incoming = _normalised(incoming)
         record_id = match(session, incoming)
         if record_id is None:
-            return _create(session, identity, incoming)
-        return _update(session, identity, incoming, record_id)
+            return _create(session, identity, incoming, dry_run)
+        return _update(session, identity, incoming, record_id, dry_run)
     except ServiceError as exc:
         return Outcome(incoming.item, "failed", reason=_reason(exc))
 
@@ -143,9 +149,13 @@ def _normalised(incoming: Incoming) -> Incoming:
     return incoming
 
 
-def _create(session: Session, identity: Identity, incoming: Incoming) -> Outcome:
+def _create(session: Session, identity: Identity, incoming: Incoming, dry_run: bool) -> Outcome:
     data, skipped = _loaded(incoming.fields, {})
     sources = {name: incoming.source for name in canonical(incoming.fields) if name not in skipped}
+    if dry_run:
+        if not permissions.can_create(identity):
+            raise NotAuthenticated("Log in to register records.")
+        return Outcome(incoming.item, "created", None, sorted(sources), skipped=skipped)
     record = publications.create(
         session, identity, data, publish=True, sources=sources, as_found=True
     )
@@ -153,7 +163,9 @@ def _create(session: Session, identity: Identity, incoming: Incoming) -> Outcome
     return Outcome(incoming.item, "created", record.id, sorted(sources), skipped=skipped)
 
 
-def _update(session: Session, identity: Identity, incoming: Incoming, record_id: str) -> Outcome:
+def _update(
+    session: Session, identity: Identity, incoming: Incoming, record_id: str, dry_run: bool
+) -> Outcome:
     said = session.get(RecordSource, (record_id, incoming.source))
     if said is not None and said.digest == incoming.digest:
         return Outcome(incoming.item, "unchanged", record_id)
@@ -166,18 +178,23 @@ def _update(session: Session, identity: Identity, incoming: Incoming, record_id:
             reason=f"DOI {incoming.fields.get('doi')} is registered as a dataset ({record_id}).",
         )
     if record.status == "withdrawn":
-        _remember(session, record_id, incoming)
+        if not dry_run:
+            _remember(session, record_id, incoming)
         return Outcome(incoming.item, "unchanged", record_id, reason="withdrawn: left as it is")
     current = publications.editable_fields(record)
     allowed = None if permissions.can_edit(identity, record) else permissions.OPEN_ACCESS_FIELDS
     merged = merge(current, incoming.fields, said.fields if said is not None else None, allowed)
     data, skipped = _loaded(merged.fields, current, merged)
-    if merged.taken:
+    if merged.taken and dry_run:
+        if not permissions.can_edit_open_access(identity, record):
+            raise Forbidden("You may not change this record.")
+    elif merged.taken:
         sources = {name: incoming.source for name in merged.taken}
         publications.enrich(
             session, identity, record_id, data, sources, None, record.revision, action="harvest"
         )
-    _remember(session, record_id, incoming)
+    if not dry_run:
+        _remember(session, record_id, incoming)
     action = "conflict" if merged.kept else "updated" if merged.taken else "unchanged"
     return Outcome(incoming.item, action, record_id, merged.taken, merged.kept, skipped)
 

@@ -1,4 +1,4 @@
-"""harvests: other identifiers of a work, what each source said, harvest jobs
+"""harvests: other identifiers of a work, what each source said, harvest and import jobs
 
 Revision ID: 0011
 Revises: 0010
@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("cursor", sa.Text(), nullable=True),
         sa.Column("page", sa.JSON(), nullable=True),
         sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("upload", sa.Text(), nullable=True),
         sa.Column("problems", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["requested_by_id"],

@@ -190,7 +190,8 @@ def test_fill_keeps_to_the_allowed_fields() -> None:
 
 
 def test_an_openalex_work_of_a_harvest_reads_as_publication_fields() -> None:
-    from catalogue.adapters.harvest.openalex import NotAWork, parse_work
+    from catalogue.adapters.harvest.openalex import parse_work
+    from catalogue.services.intake import NotAWork
     from tests.service_answers import issn, openalex_work
 
     work = parse_work(openalex_work(4, year=2023))  # a book chapter

@@ -40,8 +40,12 @@ def test_a_journal_is_merged_part_by_part() -> None:
 
 
 def test_only_allowed_fields_change() -> None:
-    merged = merge({}, {"title": "T", "deposit": {"url": "https://r.example/1"}}, None, {"deposit"})
-    assert merged.taken == ["deposit"] and "title" not in merged.fields
+    incoming = {"title": "T", "deposit": {"url": "https://r.example/1"}}
+    empty = merge({}, incoming, None, frozenset({"deposit"}))
+    assert (empty.taken, empty.kept) == (["deposit"], []) and "title" not in empty.fields
+    # A value the caller may not change, which the source disagrees with, is reported kept.
+    theirs = merge({"title": "Mine"}, incoming, None, frozenset({"deposit"}))
+    assert (theirs.fields["title"], theirs.kept) == ("Mine", ["title"])
 
 
 def test_empty_parts_and_key_order_do_not_make_values_differ() -> None:

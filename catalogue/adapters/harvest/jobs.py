@@ -25,13 +25,13 @@ from sqlalchemy.orm import Session
 
 from catalogue.adapters.db import Database
 from catalogue.adapters.enrichment.http import PoliteClient, ServiceUnavailable, user_agent
-from catalogue.adapters.harvest.openalex import START, NotAWork, OpenAlexFeed, Page
+from catalogue.adapters.harvest.openalex import START, OpenAlexFeed, Page
 from catalogue.config import Settings
 from catalogue.domain.errors import InvalidInput, NotFound
 from catalogue.models import EnrichmentAnswer, HarvestJob, User, utcnow
-from catalogue.services import permissions
+from catalogue.services import imports, permissions
 from catalogue.services.accounts import identity_of
-from catalogue.services.intake import Incoming, Outcome, take_in, unchanged
+from catalogue.services.intake import Incoming, NotAWork, Outcome, take_in, unchanged
 from schemas.identifiers import normalise_ror
 
 log = logging.getLogger(__name__)
@@ -55,10 +55,29 @@ COUNTERS = {
 
 class Feed(Protocol):
     source: str
+    # Whether the source's answer for a work is kept as the evidence behind its values.
+    keeps_answers: bool
 
     def fetch(self, cursor: str) -> Page: ...
 
     def parse(self, raw: Any) -> Incoming: ...
+
+
+class FileFeed:
+    """An uploaded file as one page: its rows (kept in the job, so a stop resumes there)."""
+
+    keeps_answers = False  # the job keeps the file itself
+
+    def __init__(self, fmt: str, text: str) -> None:
+        self.source = fmt
+        self.text = text
+
+    def fetch(self, cursor: str) -> Page:
+        found = imports.rows(self.source, self.text)
+        return Page(found, None, len(found))
+
+    def parse(self, raw: Any) -> Incoming:
+        return imports.to_incoming(self.source, raw)
 
 
 def queue_harvest(
@@ -92,6 +111,38 @@ def queue_harvest(
     job = HarvestJob(
         source=source,
         parameters={"rors": normalised, "from_year": from_year, "to_year": to_year},
+        requested_by_id=requested_by.id,
+        status="queued",
+        processed=0,
+        created=0,
+        updated=0,
+        unchanged=0,
+        conflicts=0,
+        failed=0,
+        cursor=START,
+        position=0,
+        problems=[],
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def queue_import(
+    session: Session, requested_by: User, fmt: str, text: str, name: str = ""
+) -> HarvestJob:
+    """A new queued import of a file (CSV, RIS or BibTeX); refuses one with no work in it."""
+    if fmt not in imports.FORMATS:
+        raise InvalidInput({"format": [f"Must be one of: {', '.join(imports.FORMATS)}."]})
+    found = imports.rows(fmt, text)
+    if not found:
+        raise InvalidInput({"file": [f"No work found in this {fmt} file."]})
+    if len(found) == 1 and found[0].get("error"):
+        raise InvalidInput({"file": [f"line {found[0]['line']}: {found[0]['error']}"]})
+    job = HarvestJob(
+        source=fmt,
+        parameters={"name": name[:200]},
+        upload=text,
         requested_by_id=requested_by.id,
         status="queued",
         processed=0,
@@ -151,6 +202,8 @@ class Harvester:
             return self._clients[source]
 
     def feed(self, job: HarvestJob) -> Feed:
+        if job.source in imports.FORMATS:
+            return FileFeed(job.source, job.upload or "")
         parameters = job.parameters
         return OpenAlexFeed(
             self.client(job.source),
@@ -312,7 +365,8 @@ class Harvester:
         try:
             outcome = take_in(session, identity, incoming)
             doi = incoming.fields.get("doi")
-            if outcome.action in {"created", "updated", "conflict"} and isinstance(doi, str):
+            taken = outcome.action in {"created", "updated", "conflict"}
+            if feed.keeps_answers and taken and isinstance(doi, str):
                 # The source's answer is the evidence behind the values (and what enrichment
                 # would have asked for: it need not ask again).
                 session.merge(
@@ -372,7 +426,12 @@ def _problem(item: str, level: str, reason: str, record: str | None = None) -> d
 
 
 def _name(raw: Any) -> str:
-    return str(raw.get("id"))[:100] if isinstance(raw, dict) and raw.get("id") else "?"
+    """How a work is named in reports before it could be read: its id, or its line."""
+    if isinstance(raw, dict) and raw.get("id"):
+        return str(raw["id"])[:100]
+    if isinstance(raw, dict) and raw.get("line"):
+        return f"line {raw['line']}"
+    return "?"
 
 
 def _job(session: Session, job_id: int) -> HarvestJob:

@@ -19,7 +19,7 @@ from typing import Any
 
 from catalogue.adapters.enrichment.http import PoliteClient, ServiceUnavailable
 from catalogue.adapters.enrichment.sources import parse_openalex
-from catalogue.services.intake import Incoming
+from catalogue.services.intake import Incoming, NotAWork
 
 START = "*"
 PER_PAGE = 100
@@ -46,10 +46,6 @@ _PMID = re.compile(r"(\d+)/?$")
 _OPENALEX_ID = re.compile(r"(W\d+)$")
 
 
-class NotAWork(ValueError):
-    """A result that cannot be taken in, with the reason in words."""
-
-
 @dataclass
 class Page:
     items: list[Any]
@@ -61,6 +57,7 @@ class OpenAlexFeed:
     """One institution's (or several's) works over a range of publication years."""
 
     source = "openalex"
+    keeps_answers = True
 
     def __init__(
         self,
