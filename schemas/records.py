@@ -384,6 +384,9 @@ class JournalSchema(StrictSchema):
     apc_amount = fields.Decimal(dump_only=True, as_string=True, allow_none=True)
     apc_currency = fields.String(dump_only=True, allow_none=True)
     doaj_as_of = fields.Date(dump_only=True, allow_none=True)
+    # Fully Open Access by another source's word (OpenAlex), for journals DOAJ does not list.
+    fully_oa = fields.Boolean(dump_only=True, allow_none=True)
+    fully_oa_source = fields.String(dump_only=True, allow_none=True)
 
 
 class DepositSchema(StrictSchema):

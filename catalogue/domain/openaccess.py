@@ -53,6 +53,10 @@ class Inputs:
     publication_date: date | None = None
     journal_in_doaj: bool | None = None
     journal_apc: Decimal | None = None
+    # Fully Open Access by another source's word (which one: ``journal_oa_source``), for a
+    # journal DOAJ does not list.
+    journal_fully_oa: bool | None = None
+    journal_oa_source: str | None = None
     publisher_free_to_read: bool | None = None
     publisher_license: str | None = None
     in_national_deal: bool = False
@@ -148,6 +152,13 @@ def _international(inputs: Inputs, repository: bool, rules: list[str]) -> Status
                 return "diamond"
             rules.append("gold: free to read in a fully OA (DOAJ) journal that charges an APC")
             return "gold"
+        if inputs.journal_fully_oa:
+            # Unpaywall's gold too: a fully OA journal, whether DOAJ lists it or not.
+            rules.append(
+                f"gold: free to read in a fully OA journal ({inputs.journal_oa_source} says so; "
+                "not in DOAJ)"
+            )
+            return "gold"
         if is_open_licence(inputs.publisher_license):
             rules.append("hybrid: free to read at the publisher under an open licence")
             return "hybrid"
@@ -167,6 +178,11 @@ def _dutch(inputs: Inputs, repository: bool, rules: list[str]) -> Category:
     if inputs.journal_in_doaj:
         rules.append("nl-gold: journal in DOAJ")
         return "gold"
+    if inputs.journal_fully_oa:
+        rules.append(
+            f"nl: the journal is fully OA ({inputs.journal_oa_source} says so) but not in DOAJ; "
+            "the Dutch monitor counts gold for DOAJ journals only"
+        )
     if inputs.in_national_deal:
         rules.append("nl-hybrid: journal or article in a national publisher deal")
         return "hybrid"

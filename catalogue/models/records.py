@@ -68,6 +68,11 @@ class Journal(Base):
     apc_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     apc_currency: Mapped[str | None] = mapped_column(String(3))
     doaj_as_of: Mapped[date | None] = mapped_column(Date)
+    # Fully Open Access by another source's word (OpenAlex's ``is_oa``), for journals DOAJ does
+    # not list: which source said so, and when.
+    fully_oa: Mapped[bool | None] = mapped_column(Boolean)
+    fully_oa_source: Mapped[str | None] = mapped_column(String(32))
+    fully_oa_as_of: Mapped[date | None] = mapped_column(Date)
 
 
 class Record(Base):

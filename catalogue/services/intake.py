@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from catalogue.domain.errors import Forbidden, InvalidInput, NotAuthenticated, ServiceError
 from catalogue.domain.merge import Merged, canonical, digest, merge
 from catalogue.models import Publication, Record, RecordIdentifier, RecordSource, utcnow
-from catalogue.services import permissions
+from catalogue.services import openaccess, permissions
 from catalogue.services.permissions import Identity
 from catalogue.services.records import publications
 from schemas.identifiers import normalise_doi
@@ -48,10 +48,12 @@ class Incoming:
     item: str  # how the source names it, for reports: an OpenAlex id, "line 12"
     fields: dict[str, Any]
     identifiers: dict[str, str] = field(default_factory=dict)  # scheme -> value
+    # What the source says beyond the record: {"journal_fully_oa": True} (OpenAlex).
+    facts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def digest(self) -> str:
-        return digest({"fields": self.fields, "identifiers": self.identifiers})
+        return digest({"fields": self.fields, "identifiers": self.identifiers, "facts": self.facts})
 
 
 @dataclass
@@ -160,6 +162,7 @@ def _create(session: Session, identity: Identity, incoming: Incoming, dry_run: b
         session, identity, data, publish=True, sources=sources, as_found=True
     )
     _remember(session, record.id, incoming)
+    _learn(session, record, incoming)
     return Outcome(incoming.item, "created", record.id, sorted(sources), skipped=skipped)
 
 
@@ -195,6 +198,7 @@ def _update(
         )
     if not dry_run:
         _remember(session, record_id, incoming)
+        _learn(session, record, incoming)
     action = "conflict" if merged.kept else "updated" if merged.taken else "unchanged"
     return Outcome(incoming.item, action, record_id, merged.taken, merged.kept, skipped)
 
@@ -236,6 +240,23 @@ def _remember(session: Session, record_id: str, incoming: Incoming) -> None:
     for scheme, value in incoming.identifiers.items():
         if value and session.get(RecordIdentifier, (scheme, value)) is None:
             session.add(RecordIdentifier(scheme=scheme, value=value, record_id=record_id))
+
+
+def _learn(session: Session, record: Publication, incoming: Incoming) -> None:
+    """What the source says of the record's journal goes to the register (with the source
+    and the day), and the journal's publications are classified again when it changed."""
+    fully_oa = incoming.facts.get("journal_fully_oa")
+    journal = record.journal
+    if not isinstance(fully_oa, bool) or journal is None or journal.fully_oa == fully_oa:
+        return
+    today = utcnow().date()
+    journal.fully_oa, journal.fully_oa_source, journal.fully_oa_as_of = (
+        fully_oa,
+        incoming.source,
+        today,
+    )
+    session.flush()
+    openaccess.reclassify(session, openaccess.publication_ids(session, [journal.id]), today)
 
 
 def _reason(exc: ServiceError) -> str:

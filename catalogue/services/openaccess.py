@@ -41,6 +41,8 @@ def inputs_of(session: Session, publication: Publication) -> openaccess.Inputs:
         publication_date=publication.publication_date,
         journal_in_doaj=journal.in_doaj if journal else None,
         journal_apc=journal.apc_amount if journal else None,
+        journal_fully_oa=journal.fully_oa if journal else None,
+        journal_oa_source=journal.fully_oa_source if journal else None,
         publisher_free_to_read=publication.publisher_free_to_read,
         publisher_license=publication.publisher_license_id,
         in_national_deal=in_national_deal(session, publication),

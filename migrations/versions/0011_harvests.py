@@ -1,4 +1,5 @@
-"""harvests: other identifiers of a work, what each source said, harvest and import jobs
+"""harvests: other identifiers of a work, what each source said, harvest and import jobs,
+journals fully Open Access by another source's word
 
 Revision ID: 0011
 Revises: 0010
@@ -83,9 +84,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("harvest_jobs", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_harvest_jobs_status"), ["status"], unique=False)
+    with op.batch_alter_table("journals", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("fully_oa", sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column("fully_oa_source", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("fully_oa_as_of", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("journals", schema=None) as batch_op:
+        batch_op.drop_column("fully_oa_as_of")
+        batch_op.drop_column("fully_oa_source")
+        batch_op.drop_column("fully_oa")
     with op.batch_alter_table("harvest_jobs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_harvest_jobs_status"))
     op.drop_table("harvest_jobs")

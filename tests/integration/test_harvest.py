@@ -347,3 +347,20 @@ def test_library_staff_queue_and_follow_harvests_over_the_api(
         "/api/harvests", json={"from_year": 2024, "to_year": 2024}, headers=as_user("anna")
     )
     assert refused.status_code == 403
+
+
+def test_the_journal_register_learns_which_journals_are_fully_open_access(
+    app: Flask, client: FlaskClient, harvester: Harvester, services: FakeServices
+) -> None:
+    # Work 21: a CC BY article, free to read, in journal 0, which OpenAlex lists as fully
+    # Open Access (the register has not loaded DOAJ).
+    services.openalex_works = [service_answers.openalex_work(21)]
+    harvest(app, client, harvester)
+
+    record = by_doi(client, "10.5555/lumc.2024.21")
+    assert record["journal"]["fully_oa"] is True
+    assert record["journal"]["fully_oa_source"] == "openalex"
+    assert record["journal"]["in_doaj"] is False
+    assert record["open_access"]["status"] == "gold"
+    assert record["open_access"]["category"] == "hybrid"  # the Dutch scheme: DOAJ only
+    assert any("openalex says so" in rule for rule in record["open_access"]["rules"])

@@ -221,3 +221,22 @@ def test_a_closed_dutch_category_names_the_rule_that_decided(
     assert len(closed_rules) == len(decided_by)
     for rule, reason in zip(closed_rules, decided_by, strict=True):
         assert reason in rule
+
+
+def test_a_fully_open_journal_outside_doaj_is_gold_and_the_dutch_scheme_says_why_not() -> None:
+    inputs = Inputs(
+        publication_date=date(2024, 3, 1),
+        journal_in_doaj=False,
+        journal_fully_oa=True,
+        journal_oa_source="openalex",
+        publisher_free_to_read=True,
+        publisher_license="CC-BY-4.0",
+    )
+    result = classify(inputs, date(2025, 1, 1))
+    assert (result.status, result.category) == ("gold", "hybrid")
+    assert (
+        "gold: free to read in a fully OA journal (openalex says so; not in DOAJ)" in result.rules
+    )
+    assert any(rule.startswith("nl: the journal is fully OA (openalex") for rule in result.rules)
+    # Without the register's word it is hybrid, as before.
+    assert classify(replace(inputs, journal_fully_oa=None), date(2025, 1, 1)).status == "hybrid"

@@ -145,7 +145,11 @@ def parse_work(raw: Any) -> Incoming:
     ids = _dict(raw.get("ids"))
     if isinstance(ids.get("pmid"), str) and (pmid := _match(_PMID, ids["pmid"])):
         identifiers["pmid"] = pmid
-    return Incoming("openalex", openalex_id, fields, identifiers)
+    facts = {}
+    if isinstance(journal, dict) and isinstance(journal_source.get("is_oa"), bool):
+        # OpenAlex's word on the journal being fully Open Access (DOAJ listed or not).
+        facts["journal_fully_oa"] = journal_source["is_oa"]
+    return Incoming("openalex", openalex_id, fields, identifiers, facts)
 
 
 def _dict(value: Any) -> dict[str, Any]:
