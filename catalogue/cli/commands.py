@@ -574,7 +574,14 @@ def export_dcat(output: Path, kind: str | None) -> None:
 
 @main.group("import")
 def import_() -> None:
-    """Registers: the DOAJ journal list, national publisher deals."""
+    """Publications from files (CSV, RIS, BibTeX; `catalogue import template` for the CSV
+    columns) and the registers (the DOAJ journal list, national publisher deals).
+
+    Try a publications file with --dry-run first: it shows what would be created, updated,
+    left alone and why, and saves nothing.  Known works (by DOI or PubMed id) change only
+    where nobody has edited them; a bad row is reported with its line and field, the rest
+    goes on.
+    """
 
 
 @import_.command("doaj")

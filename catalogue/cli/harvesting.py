@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from rich.table import Table
 from sqlalchemy import select
 
-from catalogue.cli.commands import _find_user, _progress, _state, console, main
+from catalogue.cli.commands import _find_user, _progress, _state, console, import_, main
 from catalogue.models import HarvestJob, utcnow
 from catalogue.services.intake import OUTCOMES
 
@@ -174,16 +174,6 @@ def _problems(job: HarvestJob) -> None:
         console.print(f"  {' '.join(where)}: {problem['reason']}", soft_wrap=True)
 
 
-@main.group("import")
-def import_() -> None:
-    """Import publications from a file: CSV (see `catalogue import template`), RIS, BibTeX.
-
-    Try a file with --dry-run first: it shows what would be created, updated, left alone and
-    why, and saves nothing.  Known works (by DOI or PubMed id) change only where nobody has
-    edited them; a bad row is reported with its line and field, the rest goes on.
-    """
-
-
 @import_.command("template")
 def import_template() -> None:
     """Print the CSV template (every column the import reads, and an example row)."""
@@ -193,7 +183,9 @@ def import_template() -> None:
 
 
 def _import_command(fmt: str) -> None:
-    @import_.command(fmt)
+    @import_.command(
+        fmt, help=f"Import the publications of a {fmt.upper()} FILE (try --dry-run first)."
+    )
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--as", "who", required=True, help="Librarian the import acts for (id or email)")
     @click.option("--dry-run", is_flag=True, help="Show what would happen; save nothing")
@@ -222,8 +214,6 @@ def _import_command(fmt: str) -> None:
                 raise click.UsageError(f"{exc.message} {exc.errors or ''}".strip()) from exc
         console.print(f"import {job_id} queued: {file.name}")
         _run(job_id, label="import")
-
-    command.__doc__ = f"Import the publications of a {fmt.upper()} FILE (a dry run first?)."
 
 
 for _fmt in ("csv", "ris", "bibtex"):
