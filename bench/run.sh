@@ -10,6 +10,7 @@
 #   bash bench/run.sh pages --load 100000      # web pages beside their API requests
 #   bash bench/run.sh harvest --load 100000    # OAI-PMH harvest and the DCAT dump
 #   bash bench/run.sh freshness --writes 40    # write to searchable, worker as deployed
+#   bash bench/run.sh intake --works 10000     # harvest of the institution's works (OpenAlex)
 set -euo pipefail
 ES_HEAP="${ES_HEAP:-2g}"
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/services.sh"
@@ -20,5 +21,6 @@ case "${1:-}" in
   pages) shift; .venv/bin/python -m bench.pages "$@" ;;
   harvest) shift; .venv/bin/python -m bench.harvest "$@" ;;
   freshness) shift; .venv/bin/python -m bench.freshness "$@" ;;
+  intake) shift; .venv/bin/python -m bench.intake "$@" ;;
   *) .venv/bin/python -m bench.search "$@" ;;
 esac

@@ -46,6 +46,7 @@ CSV_COLUMNS = {
     "language": "ISO 639 code, such as en or nl",
     "keywords": "keyword; keyword",
     "abstract": "Abstract",
+    "peer_reviewed": "yes or no",
     "publisher_free_to_read": "yes or no: free to read on the publisher's site",
     "publisher_license": "SPDX id of the publisher's licence, such as CC-BY-4.0",
     "deposit_url": "URL of the copy in a repository",
@@ -101,6 +102,7 @@ def template() -> str:
         "issn": "0378-5955",
         "language": "en",
         "keywords": "migraine; outcomes",
+        "peer_reviewed": "yes",
         "publisher_free_to_read": "yes",
         "publisher_license": "CC-BY-4.0",
     }
@@ -206,10 +208,9 @@ def _from_csv(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
                 fields["journal"][part] = values[part]
     if keywords := _split(values.get("keywords", "")):
         fields["keywords"] = keywords
-    if values.get("publisher_free_to_read"):
-        fields["publisher_free_to_read"] = _yes_no(
-            values["publisher_free_to_read"], "publisher_free_to_read"
-        )
+    for name in ("peer_reviewed", "publisher_free_to_read"):
+        if values.get(name):
+            fields[name] = _yes_no(values[name], name)
     if values.get("publisher_license"):
         fields["publisher_license"] = values["publisher_license"]
     if values.get("deposit_url"):
