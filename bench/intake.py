@@ -66,9 +66,8 @@ def main() -> None:
         ]
         harvester = Harvester(state.db, dataclasses.replace(settings, openalex_url=services.url))
         # The limit: every page from the stand-in, parsed, nothing saved.
-        with state.db.unit_of_work() as session:
-            lotte = ensure_user(session, "bench-lotte", "Lotte Bench", ["librarian"])
-            feed = harvester.feed(queue_harvest(session, lotte, "openalex", [LUMC], 2024, 2024))
+        parameters = {"rors": [LUMC], "from_year": 2024, "to_year": 2024}
+        feed = harvester.feed(HarvestJob(source="openalex", parameters=parameters))
         started = time.perf_counter()
         cursor: str | None = START
         read = 0

@@ -112,6 +112,10 @@ class Settings:
     # institution's own, ``institution_ror``); and an OpenAlex API key, if the institution has one.
     harvest_rors: str = ""
     openalex_api_key: str = field(default="", repr=False)
+    # The institutional repository's OAI-PMH address (and set), for deposits as green Open
+    # Access evidence; the daily harvest includes it when set.
+    repository_oai_url: str = ""
+    repository_oai_set: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
@@ -12,8 +14,11 @@ from schemas.records import StrictSchema
 class HarvestCreateSchema(StrictSchema):
     source = fields.String(
         load_default="openalex",
-        validate=validate.OneOf(("openalex",)),
-        metadata={"description": "Where the works come from"},
+        validate=validate.OneOf(("openalex", "oai")),
+        metadata={
+            "description": "openalex: the institution's works (from_year, to_year, rors); "
+            "oai: deposits in a repository as green Open Access evidence (url, set, from)"
+        },
     )
     rors = fields.List(
         ROR(),
@@ -23,13 +28,28 @@ class HarvestCreateSchema(StrictSchema):
             "CATALOGUE_HARVEST_RORS, else the institution's own)"
         },
     )
-    from_year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2100))
-    to_year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2100))
+    from_year = fields.Integer(validate=validate.Range(min=1900, max=2100))
+    to_year = fields.Integer(validate=validate.Range(min=1900, max=2100))
+    url = fields.Url(
+        schemes={"http", "https"},
+        require_tld=False,
+        validate=validate.Length(max=1000),
+        metadata={"description": "oai: the repository's OAI-PMH address (default: "
+                  "CATALOGUE_REPOSITORY_OAI_URL)"},
+    )  # fmt: skip
+    set = fields.String(validate=validate.Length(min=1, max=200))
+    since = fields.Date(
+        data_key="from", metadata={"description": "oai: only records changed since this day"}
+    )
 
     @validates_schema
-    def _years_in_order(self, data: dict[str, int], **kwargs: object) -> None:
-        if data.get("from_year", 0) > data.get("to_year", 9999):
-            raise ValidationError("Must not be after to_year.", field_name="from_year")
+    def _complete(self, data: dict[str, Any], **kwargs: object) -> None:
+        if data.get("source", "openalex") == "openalex":
+            for name in ("from_year", "to_year"):
+                if name not in data:
+                    raise ValidationError("Required to harvest OpenAlex.", field_name=name)
+            if data["from_year"] > data["to_year"]:
+                raise ValidationError("Must not be after to_year.", field_name="from_year")
 
 
 class HarvestProblemSchema(Schema):
@@ -61,6 +81,9 @@ class HarvestSchema(Schema):
     updated = fields.Integer()
     unchanged = fields.Integer()
     conflicts = fields.Integer()
+    unmatched = fields.Integer(
+        metadata={"description": "Repository deposits that are evidence for no publication"}
+    )
     failed = fields.Integer()
     problems = fields.List(fields.Nested(HarvestProblemSchema))
 

@@ -50,6 +50,10 @@ class FakeServices:
     resolving: set[str] = field(default_factory=set)
     # The institution's works OpenAlex lists at ``/works?filter=...&cursor=...``.
     openalex_works: list[Any] = field(default_factory=list)
+    # The institutional repository's records at ``/oai`` (OAI-PMH ListRecords), and how many
+    # it answers at a time.
+    repository: list[dict[str, Any]] = field(default_factory=list)
+    repository_page: int = 3
     # Replies to give, in order, before the normal answer, per path prefix.
     script: dict[str, list[Reply]] = field(default_factory=dict)
 
@@ -60,6 +64,11 @@ class FakeServices:
         for prefix, replies in self.script.items():
             if path.startswith(prefix) and replies:
                 return replies.pop(0)
+        if path == "/oai":
+            given = query or {}
+            token = given.get("resumptionToken", [None])[0]
+            page = service_answers.oai_list_records(self.repository, token, self.repository_page)
+            return Reply(200, page, {"Content-Type": "text/xml; charset=utf-8"})
         if path == "/works":
             given = query or {}
             cursor = given.get("cursor", ["*"])[0]
@@ -111,7 +120,7 @@ def fake_services() -> Iterator[FakeServices]:
             data = body.encode()
             self.send_response(reply.status)
             content_type = "text/plain" if isinstance(reply.body, str) else "application/json"
-            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Type", reply.headers.pop("Content-Type", content_type))
             self.send_header("Content-Length", str(len(data)))
             for name, value in reply.headers.items():
                 self.send_header(name, value)

@@ -435,3 +435,83 @@ def openalex_page(works: list[Any], cursor: str, per_page: int) -> dict[str, Any
         "results": page,
         "group_by": [],
     }
+
+
+# -- an institutional repository over OAI-PMH (deposits) ---------------------------------------
+
+
+def deposit(
+    number: int,
+    doi: str | None = None,
+    title: str | None = None,
+    year: int = 2024,
+    creator: str = "Jansen, Anna",
+    version: str | None = "acceptedVersion",
+    access: str = "openAccess",
+    embargo_end: str | None = None,
+    deleted: bool = False,
+) -> dict[str, Any]:
+    """A repository record as OpenAIRE's guidelines write it in Dublin Core."""
+    dc: dict[str, list[str]] = {
+        "title": [title or f"Deposited work {number}"],
+        "creator": [creator, "Visser, Eva"],
+        "date": [f"{year}-05-01"],
+        "type": ["info:eu-repo/semantics/article"],
+        "identifier": [f"https://scholarlypublications.example/handle/1887/{number}"],
+        "rights": [f"info:eu-repo/semantics/{access}"],
+    }
+    if version:
+        dc["type"].append(f"info:eu-repo/semantics/{version}")
+    if doi:
+        dc["identifier"].append(f"info:doi/{doi}")
+    if embargo_end:
+        dc["date"].append(f"info:eu-repo/date/embargoEnd/{embargo_end}")
+    if access == "openAccess":
+        dc["rights"].append("https://creativecommons.org/licenses/by/4.0/")
+    return {"id": f"oai:scholarlypublications.example:1887/{number}", "deleted": deleted, "dc": dc}
+
+
+def oai_list_records(records: list[dict[str, Any]], token: str | None, size: int) -> str:
+    """A ListRecords answer of ``size`` records after ``token`` (an offset), with the next
+    resumption token (empty on the last page, as the protocol says)."""
+    from xml.sax.saxutils import escape
+
+    start = int(token) if token else 0
+    page = records[start : start + size]
+    if not page:
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="http://www.openarchives.org/'
+            'OAI/2.0/"><responseDate>2026-12-03T10:00:00Z</responseDate><request verb='
+            '"ListRecords">https://repository.example/oai</request><error code="noRecordsMatch">'
+            "No records.</error></OAI-PMH>"
+        )
+    parts = []
+    for record in page:
+        status = ' status="deleted"' if record["deleted"] else ""
+        header = (
+            f"<header{status}><identifier>{escape(record['id'])}</identifier>"
+            "<datestamp>2026-12-01</datestamp></header>"
+        )
+        if record["deleted"]:
+            parts.append(f"<record>{header}</record>")
+            continue
+        fields = "".join(
+            f"<dc:{name}>{escape(value)}</dc:{name}>"
+            for name, values in record["dc"].items()
+            for value in values
+        )
+        parts.append(
+            f"<record>{header}<metadata><oai_dc:dc xmlns:oai_dc="
+            '"http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc='
+            f'"http://purl.org/dc/elements/1.1/">{fields}</oai_dc:dc></metadata></record>'
+        )
+    following = start + size if start + size < len(records) else None
+    token_text = str(following) if following is not None else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/'
+        '2.0/"><responseDate>2026-12-03T10:00:00Z</responseDate><request verb="ListRecords">'
+        "https://repository.example/oai</request><ListRecords>"
+        + "".join(parts)
+        + f'<resumptionToken completeListSize="{len(records)}" cursor="{start}">'
+        f"{token_text}</resumptionToken></ListRecords></OAI-PMH>"
+    )

@@ -7,7 +7,13 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 
-from catalogue.adapters.harvest.jobs import queue_harvest, visible_harvest, visible_harvests
+from catalogue.adapters.harvest.jobs import (
+    last_deposit_harvest,
+    queue_deposits,
+    queue_harvest,
+    visible_harvest,
+    visible_harvests,
+)
 from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
 from catalogue.api.routing import Blueprint
@@ -39,7 +45,9 @@ class Harvests(MethodView):
     @blp.arguments(HarvestCreateSchema)
     @blp.response(202, HarvestSchema)
     def post(self, data: dict[str, Any]) -> Any:
-        """Queue a harvest of the works of the institution's authors over a range of years.
+        """Queue a harvest of the works of the institution's authors over a range of years
+        (``openalex``), or of the repository's deposits (``oai``: green Open Access evidence
+        for the publications they match; changed since the last harvest of it).
 
         New works are registered and published as found; known ones (matched by DOI, PubMed
         id or OpenAlex id) change only where nobody has edited them since the source last
@@ -49,11 +57,17 @@ class Harvests(MethodView):
         identity = current_identity()
         if not permissions.can_enrich(identity, "publication"):
             raise Forbidden("Librarians harvest publications (with a credential that may write).")
-        rors = data.get("rors") or current_app.extensions["catalogue"].settings.harvested_rors
+        settings = current_app.extensions["catalogue"].settings
         with transaction() as session:
             user = session.get(User, identity.user_id)
             if user is None:
                 raise NotAuthenticated("Log in, or send a personal access token.")
+            if data["source"] == "oai":
+                url = data.get("url") or settings.repository_oai_url
+                chosen = data.get("set") or settings.repository_oai_set or None
+                since = data.get("since") or last_deposit_harvest(session, url)
+                return queue_deposits(session, user, url, chosen, since)
+            rors = data.get("rors") or settings.harvested_rors
             return queue_harvest(
                 session, user, data["source"], rors, data["from_year"], data["to_year"]
             )

@@ -57,17 +57,54 @@ def harvest_openalex(
         _run(job_id)
 
 
+@harvest.command("oai")
+@click.option("--as", "who", required=True, help="Librarian the harvest acts for (id or email)")
+@click.option(
+    "--url", help="The repository's OAI-PMH address [default: CATALOGUE_REPOSITORY_OAI_URL]"
+)
+@click.option(
+    "--set", "oai_set", help="Only this OAI-PMH set [default: CATALOGUE_REPOSITORY_OAI_SET]"
+)
+@click.option(
+    "--from",
+    "since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Only records changed since this day [default: since the last harvest of it]",
+)
+@click.option("--queue", "queue_only", is_flag=True, help="Only queue it, for the worker")
+@with_appcontext
+def harvest_oai(
+    who: str, url: str | None, oai_set: str | None, since: Any, queue_only: bool
+) -> None:
+    """Deposits in the institutional repository (OAI-PMH, oai_dc) as green Open Access
+    evidence: each becomes the deposit of the publication it matches (by DOI, or by title,
+    year and first author), with its version, embargo end and URL."""
+    job_id = _queue_deposits(who, url, oai_set, since.date() if since else None)
+    if not queue_only:
+        _run(job_id)
+
+
 @harvest.command("daily")
 @click.option("--as", "who", required=True, help="Librarian the harvest acts for (id or email)")
 @click.option("--queue", "queue_only", is_flag=True, help="Only queue it, for the worker")
 @with_appcontext
 def harvest_daily(who: str, queue_only: bool) -> None:
     """This year's and last year's works again (for cron or a systemd timer): new works are
-    registered, changed ones updated, the rest left alone."""
+    registered, changed ones updated, the rest left alone; then, when
+    CATALOGUE_REPOSITORY_OAI_URL is set, the repository's deposits changed since the last
+    harvest of it."""
     this_year = utcnow().year
-    job_id = _queue(who, [], this_year - 1, this_year)
-    if not queue_only:
-        _run(job_id)
+    jobs = [_queue(who, [], this_year - 1, this_year)]
+    if _state().settings.repository_oai_url:
+        jobs.append(_queue_deposits(who, None, None, None))
+    failed = False
+    for job_id in jobs if not queue_only else []:
+        try:
+            _run(job_id)
+        except SystemExit:
+            failed = True
+    if failed:
+        raise SystemExit(1)
 
 
 @harvest.command("run")
@@ -131,6 +168,27 @@ def _queue(who: str, rors: list[str], from_year: int, to_year: int) -> int:
         return job.id
 
 
+def _queue_deposits(who: str, url: str | None, oai_set: str | None, since: Any) -> int:
+    from catalogue.adapters.harvest.jobs import last_deposit_harvest, queue_deposits
+    from catalogue.domain.errors import ServiceError
+
+    state = _state()
+    address = url or state.settings.repository_oai_url
+    if not address:
+        raise click.UsageError("name the repository: --url, or set CATALOGUE_REPOSITORY_OAI_URL")
+    with state.db.unit_of_work() as session:
+        user = _find_user(session, who)
+        since = since or last_deposit_harvest(session, address)
+        chosen = oai_set or state.settings.repository_oai_set or None
+        try:
+            job = queue_deposits(session, user, address, chosen, since)
+        except ServiceError as exc:
+            raise click.UsageError(f"{exc.message} {exc.errors or ''}".strip()) from exc
+        changed = f" changed since {since}" if since else ""
+        console.print(f"harvest {job.id} queued: deposits in {address}{changed}")
+        return job.id
+
+
 def _run(job_id: int, claimed: bool = False, label: str = "harvest") -> None:
     harvester = _harvester()
     if not claimed and harvester.claim(job_id) is None:
@@ -157,6 +215,8 @@ def _what(job: HarvestJob) -> str:
     parameters = job.parameters
     if "from_year" in parameters:
         return f"{parameters['from_year']}-{parameters['to_year']}"
+    if "url" in parameters:
+        return str(parameters["url"])
     return str(parameters.get("name") or "file")
 
 
@@ -164,7 +224,9 @@ def _summary(job: HarvestJob) -> str:
     total = f"/{job.total}" if job.total is not None else ""
     return (
         f"{job.processed}{total} works, {job.created} created, {job.updated} updated, "
-        f"{job.unchanged} unchanged, {job.conflicts} conflicts, {job.failed} failed"
+        f"{job.unchanged} unchanged, {job.conflicts} conflicts, "
+        + (f"{job.unmatched} unmatched, " if job.source == "oai" else "")
+        + f"{job.failed} failed"
     )
 
 

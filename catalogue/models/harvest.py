@@ -63,6 +63,7 @@ class HarvestJob(Base):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     conflicts: Mapped[int] = mapped_column(Integer, default=0)
+    unmatched: Mapped[int] = mapped_column(Integer, default=0)  # deposits evidence for nothing
     failed: Mapped[int] = mapped_column(Integer, default=0)
     cursor: Mapped[str | None] = mapped_column(Text)
     # Deferred: the page is read once when its work starts, not with every work's progress.

@@ -20,24 +20,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from catalogue.domain.errors import Forbidden, InvalidInput, NotAuthenticated, ServiceError
-from catalogue.domain.merge import Merged, canonical, digest, merge
-from catalogue.models import Publication, Record, RecordIdentifier, RecordSource, utcnow
+from catalogue.domain.merge import Merged, canonical, digest, is_empty, merge
+from catalogue.models import Creator, Publication, Record, RecordIdentifier, RecordSource, utcnow
 from catalogue.services import openaccess, permissions
 from catalogue.services.permissions import Identity
 from catalogue.services.records import publications
 from schemas.identifiers import normalise_doi
 
 # The other identifiers a work is matched by, in the order they are tried after the DOI.
-SCHEMES = ("pmid", "openalex")
-OUTCOMES = ("created", "updated", "unchanged", "conflict", "failed")
+SCHEMES = ("pmid", "openalex", "oai")
+# ``unmatched``: a repository deposit that is evidence for no publication (none matches it,
+# or it is not a free copy).
+OUTCOMES = ("created", "updated", "unchanged", "conflict", "unmatched", "failed")
 
 
 class NotAWork(ValueError):
     """Something a source gave that cannot be taken in as a work, with the reason in words."""
+
+    outcome = "failed"  # how it is counted
 
 
 @dataclass
@@ -50,10 +54,16 @@ class Incoming:
     identifiers: dict[str, str] = field(default_factory=dict)  # scheme -> value
     # What the source says beyond the record: {"journal_fully_oa": True} (OpenAlex).
     facts: dict[str, Any] = field(default_factory=dict)
+    # What finds the record but is not to be written to it (a repository's word on a
+    # publication's DOI, title, year and first author): {"doi", "title", "year", "author"}.
+    hints: dict[str, Any] = field(default_factory=dict)
+    # The source no longer has the item (a deposit deleted from the repository).
+    deleted: bool = False
 
     @property
     def digest(self) -> str:
-        return digest({"fields": self.fields, "identifiers": self.identifiers, "facts": self.facts})
+        said = {"fields": self.fields, "identifiers": self.identifiers, "facts": self.facts}
+        return digest({**said, "deleted": self.deleted})
 
 
 @dataclass
@@ -70,8 +80,9 @@ class Outcome:
 
 
 def match(session: Session, incoming: Incoming) -> str | None:
-    """The id of the record ``incoming`` describes, if the catalogue has it."""
-    doi = incoming.fields.get("doi")
+    """The id of the record ``incoming`` describes, if the catalogue has it: by DOI, by the
+    other identifiers, and (a deposit) by its title, year and first author."""
+    doi = _doi(incoming)
     if doi:
         found = session.scalar(select(Record.id).where(Record.doi == doi))
         if found:
@@ -82,7 +93,44 @@ def match(session: Session, incoming: Incoming) -> str | None:
             known = session.get(RecordIdentifier, (scheme, value))
             if known is not None:
                 return known.record_id
+    hints = incoming.hints
+    if hints.get("title") and hints.get("year") and hints.get("author"):
+        return _by_title(session, str(hints["title"]), int(hints["year"]), str(hints["author"]))
     return None
+
+
+def _doi(incoming: Incoming) -> str | None:
+    doi = incoming.fields.get("doi") or incoming.hints.get("doi")
+    return doi if isinstance(doi, str) and doi else None
+
+
+def normalised_title(title: str) -> str:
+    """A title as compared across sources: letters and digits only, case folded."""
+    return " ".join("".join(c if c.isalnum() else " " for c in title.casefold()).split())
+
+
+def _by_title(session: Session, title: str, year: int, author: str) -> str | None:
+    """The one publication of ``year`` with this title (normalised) whose first creator bears
+    the family name of ``author`` (``Family, Given`` or a name as written); None when no
+    publication or more than one does."""
+    family = author.split(",")[0].strip().casefold()
+    if not family:
+        return None
+    first = and_(Creator.record_id == Record.id, Creator.role == "creator", Creator.position == 0)
+    rows = session.execute(
+        select(Record.id, Record.title)
+        .join(Creator, first)
+        .where(
+            Record.kind == "publication",
+            Record.publication_year == year,
+            func.lower(Creator.name).contains(family, autoescape=True),
+        )
+    ).all()
+    wanted = normalised_title(title)
+    found = [
+        record_id for record_id, found_title in rows if normalised_title(found_title) == wanted
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def unchanged(session: Session, works: Sequence[Incoming]) -> list[bool]:
@@ -90,7 +138,7 @@ def unchanged(session: Session, works: Sequence[Incoming]) -> list[bool]:
     :func:`match` does, in the same order) to a record for which its source said exactly
     this last time.  A handful of queries for a whole page, instead of a few per work."""
     works = [_normalised(work) for work in works]
-    dois = {work.fields["doi"] for work in works if isinstance(work.fields.get("doi"), str)}
+    dois = {doi for work in works if (doi := _doi(work))}
     by_doi = dict(session.execute(select(Record.doi, Record.id).where(Record.doi.in_(dois))).all())
     by_scheme: dict[str, dict[str, str]] = {}
     for scheme in SCHEMES:
@@ -103,7 +151,7 @@ def unchanged(session: Session, works: Sequence[Incoming]) -> list[bool]:
         by_scheme[scheme] = dict(rows.all())
     matched: list[str | None] = []
     for work in works:
-        found = by_doi.get(work.fields.get("doi") or "")
+        found = by_doi.get(_doi(work) or "")
         for scheme in SCHEMES:
             found = found or by_scheme[scheme].get(work.identifiers.get(scheme) or "")
         matched.append(found)
@@ -135,6 +183,12 @@ def take_in(
     try:
         incoming = _normalised(incoming)
         record_id = match(session, incoming)
+        if incoming.deleted:
+            if record_id is None:
+                return Outcome(incoming.item, "unchanged", reason="deleted; matched nothing")
+            return _forget(session, identity, incoming, record_id, dry_run)
+        if record_id is None and incoming.source == "oai":
+            return Outcome(incoming.item, "unmatched", reason=_unmatched(incoming))
         if record_id is None:
             return _create(session, identity, incoming, dry_run)
         return _update(session, identity, incoming, record_id, dry_run)
@@ -143,12 +197,47 @@ def take_in(
 
 
 def _normalised(incoming: Incoming) -> Incoming:
-    doi = incoming.fields.get("doi")
-    if isinstance(doi, str):
-        # Not a DOI: left as given, for the schema to name when the fields are loaded.
-        with contextlib.suppress(ValueError):
-            incoming.fields["doi"] = normalise_doi(doi)
+    for given in (incoming.fields, incoming.hints):
+        doi = given.get("doi")
+        if isinstance(doi, str):
+            # Not a DOI: left as given, for the schema to name when the fields are loaded.
+            with contextlib.suppress(ValueError):
+                given["doi"] = normalise_doi(doi)
     return incoming
+
+
+def _unmatched(incoming: Incoming) -> str:
+    hints = incoming.hints
+    named = f"DOI {hints['doi']}" if hints.get("doi") else f"{hints.get('title', '?')!r}"
+    return f"no publication matches {named} ({hints.get('year', '?')}, {hints.get('author', '?')})"
+
+
+def _forget(
+    session: Session, identity: Identity, incoming: Incoming, record_id: str, dry_run: bool
+) -> Outcome:
+    """The source no longer has the item: what it gave goes, unless a person changed it."""
+    said = session.get(RecordSource, (record_id, incoming.source))
+    record = session.get(Record, record_id)
+    if said is None or said.digest == incoming.digest or not isinstance(record, Publication):
+        return Outcome(incoming.item, "unchanged", record_id)
+    current = publications.editable_fields(record)
+    gone = [
+        name
+        for name, value in said.fields.items()
+        if not is_empty(current.get(name)) and canonical(current.get(name)) == canonical(value)
+    ]
+    if gone and dry_run:
+        if not permissions.can_edit_open_access(identity, record):
+            raise Forbidden("You may not change this record.")
+    elif gone:
+        data = publications.schema.load({k: v for k, v in current.items() if k not in gone})
+        sources = {name: incoming.source for name in gone}
+        publications.enrich(
+            session, identity, record_id, data, sources, None, record.revision, action="harvest"
+        )
+    if not dry_run:
+        _remember(session, record_id, incoming)
+    return Outcome(incoming.item, "updated" if gone else "unchanged", record_id, gone)
 
 
 def _create(session: Session, identity: Identity, incoming: Incoming, dry_run: bool) -> Outcome:

@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.Column("updated", sa.Integer(), nullable=False),
         sa.Column("unchanged", sa.Integer(), nullable=False),
         sa.Column("conflicts", sa.Integer(), nullable=False),
+        sa.Column("unmatched", sa.Integer(), nullable=False),
         sa.Column("failed", sa.Integer(), nullable=False),
         sa.Column("cursor", sa.Text(), nullable=True),
         sa.Column("page", sa.JSON(), nullable=True),

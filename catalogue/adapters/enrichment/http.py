@@ -99,18 +99,33 @@ class PoliteClient:
         self.session.headers["Accept"] = "application/json"
 
     def get(self, path: str, params: dict[str, str] | None = None) -> Answer:
-        self.throttle.wait()
-        try:
-            response = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise ServiceUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        if response.status_code in RETRIED_STATUSES:
-            raise ServiceUnavailable(f"HTTP {response.status_code} after retries")
+        """A JSON answer (``body`` None when it is not JSON)."""
+        response = self._send(path, params)
         try:
             body = response.json()
         except ValueError:
             body = None
         return Answer(response.status_code, body)
+
+    def get_bytes(self, path: str, params: dict[str, str] | None = None) -> tuple[int, bytes]:
+        """The status and the body as sent (XML, say)."""
+        response = self._send(path, params, accept="application/xml, text/xml;q=0.9, */*;q=0.1")
+        return response.status_code, response.content
+
+    def _send(
+        self, path: str, params: dict[str, str] | None, accept: str | None = None
+    ) -> requests.Response:
+        self.throttle.wait()
+        headers = {"Accept": accept} if accept else None
+        try:
+            response = self.session.get(
+                self.base_url + path, params=params, timeout=self.timeout, headers=headers
+            )
+        except requests.RequestException as exc:
+            raise ServiceUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code in RETRIED_STATUSES:
+            raise ServiceUnavailable(f"HTTP {response.status_code} after retries")
+        return response
 
 
 def user_agent(homepage: str, contact_email: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import or_, select
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.adapters.db import Database
 from catalogue.adapters.enrichment.http import PoliteClient, ServiceUnavailable, user_agent
+from catalogue.adapters.harvest.oai import OaiFeed
 from catalogue.adapters.harvest.openalex import START, OpenAlexFeed, Page
 from catalogue.config import Settings
 from catalogue.domain.errors import InvalidInput, NotFound
@@ -36,7 +37,7 @@ from schemas.identifiers import normalise_ror
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("openalex",)
+SOURCES = ("openalex", "oai")
 STALE_AFTER = timedelta(minutes=5)
 PROBLEMS_KEPT = 50
 EARLIEST_YEAR = 1900
@@ -49,6 +50,7 @@ COUNTERS = {
     "updated": "updated",
     "unchanged": "unchanged",
     "conflict": "conflicts",
+    "unmatched": "unmatched",
     "failed": "failed",
 }
 
@@ -108,21 +110,51 @@ def queue_harvest(
         ]
     if errors:
         raise InvalidInput(errors)
-    job = HarvestJob(
-        source=source,
-        parameters={"rors": normalised, "from_year": from_year, "to_year": to_year},
-        requested_by_id=requested_by.id,
-        status="queued",
-        processed=0,
-        created=0,
-        updated=0,
-        unchanged=0,
-        conflicts=0,
-        failed=0,
-        cursor=START,
-        position=0,
-        problems=[],
+    parameters = {"rors": normalised, "from_year": from_year, "to_year": to_year}
+    return _queued(session, HarvestJob(source=source, parameters=parameters), requested_by)
+
+
+def queue_deposits(
+    session: Session,
+    requested_by: User,
+    url: str,
+    oai_set: str | None = None,
+    since: date | None = None,
+) -> HarvestJob:
+    """A new queued harvest of a repository's deposits over OAI-PMH (changed since a day)."""
+    if not url.startswith(("http://", "https://")) or len(url) > 1000:
+        raise InvalidInput({"url": ["Give the repository's OAI-PMH address (http or https)."]})
+    parameters: dict[str, Any] = {"url": url}
+    if oai_set:
+        parameters["set"] = oai_set[:200]
+    if since:
+        parameters["from"] = since.isoformat()
+    return _queued(session, HarvestJob(source="oai", parameters=parameters), requested_by)
+
+
+def last_deposit_harvest(session: Session, url: str) -> date | None:
+    """The day the last finished harvest of this repository started: the next one asks only
+    for what changed since (OAI-PMH's ``from``)."""
+    finished = session.scalars(
+        select(HarvestJob)
+        .where(HarvestJob.source == "oai", HarvestJob.status == "done")
+        .order_by(HarvestJob.id.desc())
+        .limit(50)
     )
+    for job in finished:
+        if job.parameters.get("url") == url and job.started_at is not None:
+            return job.started_at.date()
+    return None
+
+
+def _queued(session: Session, job: HarvestJob, requested_by: User) -> HarvestJob:
+    """``job`` queued for ``requested_by``, its counts at zero."""
+    job.requested_by_id = requested_by.id
+    job.status = "queued"
+    for counter in ("processed", *COUNTERS.values(), "position"):
+        setattr(job, counter, 0)
+    job.cursor = START
+    job.problems = []
     session.add(job)
     session.flush()
     return job
@@ -139,25 +171,8 @@ def queue_import(
         raise InvalidInput({"file": [f"No work found in this {fmt} file."]})
     if len(found) == 1 and found[0].get("error"):
         raise InvalidInput({"file": [f"line {found[0]['line']}: {found[0]['error']}"]})
-    job = HarvestJob(
-        source=fmt,
-        parameters={"name": name[:200]},
-        upload=text,
-        requested_by_id=requested_by.id,
-        status="queued",
-        processed=0,
-        created=0,
-        updated=0,
-        unchanged=0,
-        conflicts=0,
-        failed=0,
-        cursor=START,
-        position=0,
-        problems=[],
-    )
-    session.add(job)
-    session.flush()
-    return job
+    job = HarvestJob(source=fmt, parameters={"name": name[:200]}, upload=text)
+    return _queued(session, job, requested_by)
 
 
 def visible_harvests(
@@ -205,6 +220,15 @@ class Harvester:
         if job.source in imports.FORMATS:
             return FileFeed(job.source, job.upload or "")
         parameters = job.parameters
+        if job.source == "oai":
+            settings = self.settings
+            client = PoliteClient(
+                parameters["url"],
+                user_agent(settings.base_url, settings.contact_email),
+                settings.enrichment_per_second or 2.0,
+                timeout=settings.enrichment_timeout,
+            )
+            return OaiFeed(client, "oai_dc", parameters.get("set"), parameters.get("from"))
         return OpenAlexFeed(
             self.client(job.source),
             parameters["rors"],
@@ -335,7 +359,7 @@ class Harvester:
                 try:
                     incoming = feed.parse(raw)
                 except NotAWork as exc:
-                    outcomes.append(Outcome(_name(raw), "failed", reason=str(exc)))
+                    outcomes.append(Outcome(_name(raw), exc.outcome, reason=str(exc)))
                 else:
                     outcomes.append(self._save(session, identity, feed, incoming, raw))
             job = _job(session, job_id)
@@ -403,8 +427,9 @@ class Harvester:
 def _problems(outcome: Outcome) -> list[dict[str, Any]]:
     found = []
     record = outcome.record_id
-    if outcome.action == "failed":
-        found.append(_problem(outcome.item, "failed", outcome.reason or "failed", record))
+    if outcome.action in {"failed", "unmatched"}:
+        reason = outcome.reason or outcome.action
+        found.append(_problem(outcome.item, outcome.action, reason, record))
     for name, messages in outcome.skipped.items():
         found.append(_problem(outcome.item, "skipped", f"{name}: {messages}", record))
     if outcome.kept:
