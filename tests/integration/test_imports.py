@@ -102,6 +102,7 @@ def test_a_dry_run_shows_each_row_by_line_and_saves_nothing(
         "updated": 0,
         "unchanged": 0,
         "conflict": 1,
+        "unmatched": 0,
         "failed": 4,
     }
     by_line = {outcome["item"]: outcome for outcome in report["outcomes"]}
