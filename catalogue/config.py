@@ -103,6 +103,7 @@ class Settings:
     openalex_url: str = ""
     datacite_url: str = ""
     doi_url: str = ""
+    orcid_url: str = ""  # ORCID's public API (harvests by researcher)
     enrichment_timeout: float = 10.0
     # Requests per second to each service (0: the service's published polite rate).
     enrichment_per_second: float = 0.0

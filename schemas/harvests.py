@@ -7,16 +7,17 @@ from typing import Any
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
-from schemas.identifiers import ROR
+from schemas.identifiers import ORCID, ROR
 from schemas.records import StrictSchema
 
 
 class HarvestCreateSchema(StrictSchema):
     source = fields.String(
         load_default="openalex",
-        validate=validate.OneOf(("openalex", "oai")),
+        validate=validate.OneOf(("openalex", "orcid", "oai")),
         metadata={
             "description": "openalex: the institution's works (from_year, to_year, rors); "
+            "orcid: researchers' works (from_year, to_year, orcids); "
             "oai: deposits in a repository as green Open Access evidence (url, set, from)"
         },
     )
@@ -27,6 +28,11 @@ class HarvestCreateSchema(StrictSchema):
             "description": "The institutions whose authors' works to bring in (default: "
             "CATALOGUE_HARVEST_RORS, else the institution's own)"
         },
+    )
+    orcids = fields.List(
+        ORCID(),
+        validate=validate.Length(min=1, max=1000),
+        metadata={"description": "orcid: these researchers (default: everyone with an ORCID iD)"},
     )
     from_year = fields.Integer(validate=validate.Range(min=1900, max=2100))
     to_year = fields.Integer(validate=validate.Range(min=1900, max=2100))
@@ -44,7 +50,7 @@ class HarvestCreateSchema(StrictSchema):
 
     @validates_schema
     def _complete(self, data: dict[str, Any], **kwargs: object) -> None:
-        if data.get("source", "openalex") == "openalex":
+        if data.get("source", "openalex") in {"openalex", "orcid"}:
             for name in ("from_year", "to_year"):
                 if name not in data:
                     raise ValidationError("Required to harvest OpenAlex.", field_name=name)

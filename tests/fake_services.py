@@ -54,6 +54,8 @@ class FakeServices:
     # it answers at a time.
     repository: list[dict[str, Any]] = field(default_factory=list)
     repository_page: int = 3
+    # Researchers' works at ORCID: orcid -> the groups of ``/v3.0/{orcid}/works``.
+    orcid_works: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Replies to give, in order, before the normal answer, per path prefix.
     script: dict[str, list[Reply]] = field(default_factory=dict)
 
@@ -64,6 +66,21 @@ class FakeServices:
         for prefix, replies in self.script.items():
             if path.startswith(prefix) and replies:
                 return replies.pop(0)
+        if path.startswith("/v3.0/"):
+            parts = path.split("/")  # '', 'v3.0', orcid, 'works' | 'work', put-code
+            groups = self.orcid_works.get(parts[2])
+            if groups is None:
+                return Reply(404, {"response-code": 404, "user-message": "Not found"})
+            if parts[3] == "works":
+                return Reply(200, {"last-modified-date": None, "group": groups, "path": path})
+            for group in groups:
+                summary = group["work-summary"][0]
+                if str(summary["put-code"]) == parts[4]:
+                    title = summary["title"]["title"]["value"]
+                    year = int(summary["publication-date"]["year"]["value"])
+                    work = service_answers.orcid_work(parts[2], summary["put-code"], title, year)
+                    return Reply(200, work)
+            return Reply(404, {"response-code": 404})
         if path == "/oai":
             given = query or {}
             token = given.get("resumptionToken", [None])[0]
@@ -155,6 +172,8 @@ def stand_in_harvester(state: Any, services: FakeServices | None) -> Any:
         state.settings,
         contact_email="library@example.org",
         openalex_url=services.url if services is not None else "http://127.0.0.1:9",
+        orcid_url=services.url if services is not None else "http://127.0.0.1:9",
+        crossref_url=services.url if services is not None else "http://127.0.0.1:9",
         enrichment_per_second=0.0,
         enrichment_timeout=2.0,
     )

@@ -515,3 +515,49 @@ def oai_list_records(records: list[dict[str, Any]], token: str | None, size: int
         + f'<resumptionToken completeListSize="{len(records)}" cursor="{start}">'
         f"{token_text}</resumptionToken></ListRecords></OAI-PMH>"
     )
+
+
+# -- ORCID's public API v3.0 (harvests by researcher) ------------------------------------------
+
+
+def orcid_group(put_code: int, title: str, year: int, kind: str = "journal-article",
+                doi: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """One work in ``/v3.0/{orcid}/works``: a group with its external ids and a summary."""
+    external = []
+    if doi:
+        external.append({"external-id-type": "doi", "external-id-value": doi,
+                         "external-id-url": {"value": f"https://doi.org/{doi}"},
+                         "external-id-relationship": "self"})  # fmt: skip
+    return {
+        "last-modified-date": {"value": 1700000000000},
+        "external-ids": {"external-id": external},
+        "work-summary": [
+            {
+                "put-code": put_code,
+                "type": kind,
+                "title": {"title": {"value": title}, "subtitle": None},
+                "external-ids": {"external-id": external},
+                "publication-date": {"year": {"value": str(year)}, "month": {"value": "04"},
+                                     "day": {"value": "09"}},
+                "journal-title": {"value": "Journal of Clinical Research"},
+                "source": {"source-name": {"value": "Crossref"}},
+            }
+        ],
+    }  # fmt: skip
+
+
+def orcid_work(orcid: str, put_code: int, title: str, year: int) -> dict[str, Any]:
+    """``/v3.0/{orcid}/work/{put-code}``: ORCID's record of one work, with contributors."""
+    return {
+        "put-code": put_code,
+        "type": "journal-article",
+        "title": {"title": {"value": title}},
+        "journal-title": {"value": "Journal of Clinical Research"},
+        "publication-date": {"year": {"value": str(year)}, "month": {"value": "04"},
+                             "day": {"value": "09"}},
+        "contributors": {"contributor": [
+            {"contributor-orcid": {"path": orcid, "host": "orcid.org"},
+             "credit-name": {"value": "Anna Jansen"}},
+            {"contributor-orcid": None, "credit-name": {"value": "Piet de Boer"}},
+        ]},
+    }  # fmt: skip

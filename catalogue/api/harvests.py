@@ -11,6 +11,7 @@ from catalogue.adapters.harvest.jobs import (
     last_deposit_harvest,
     queue_deposits,
     queue_harvest,
+    queue_researchers,
     visible_harvest,
     visible_harvests,
 )
@@ -67,6 +68,10 @@ class Harvests(MethodView):
                 chosen = data.get("set") or settings.repository_oai_set or None
                 since = data.get("since") or last_deposit_harvest(session, url)
                 return queue_deposits(session, user, url, chosen, since)
+            if data["source"] == "orcid":
+                return queue_researchers(
+                    session, user, data.get("orcids"), data["from_year"], data["to_year"]
+                )
             rors = data.get("rors") or settings.harvested_rors
             return queue_harvest(
                 session, user, data["source"], rors, data["from_year"], data["to_year"]

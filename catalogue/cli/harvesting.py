@@ -57,6 +57,46 @@ def harvest_openalex(
         _run(job_id)
 
 
+@harvest.command("orcid")
+@click.option("--as", "who", required=True, help="Librarian the harvest acts for (id or email)")
+@click.option(
+    "--orcid",
+    "orcids",
+    multiple=True,
+    help="This researcher's ORCID iD (repeatable) [default: everyone with an ORCID iD]",
+)
+@click.option("--from-year", type=int, help="First publication year [default: last year]")
+@click.option("--to-year", type=int, help="Last publication year [default: this year]")
+@click.option("--queue", "queue_only", is_flag=True, help="Only queue it, for the worker")
+@with_appcontext
+def harvest_orcid(
+    who: str, orcids: tuple[str, ...], from_year: int | None, to_year: int | None, queue_only: bool
+) -> None:
+    """Researchers' works from ORCID's public API (each with a DOI read from Crossref),
+    published in a range of years."""
+    from catalogue.adapters.harvest.jobs import queue_researchers
+    from catalogue.domain.errors import ServiceError
+
+    this_year = utcnow().year
+    with _state().db.unit_of_work() as session:
+        user = _find_user(session, who)
+        try:
+            job = queue_researchers(
+                session,
+                user,
+                list(orcids) or None,
+                from_year or this_year - 1,
+                to_year or this_year,
+            )
+        except ServiceError as exc:
+            raise click.UsageError(f"{exc.message} {exc.errors or ''}".strip()) from exc
+        job_id = job.id
+        count = len(job.parameters["orcids"])
+        console.print(f"harvest {job_id} queued: the works of {count} researcher(s) from ORCID")
+    if not queue_only:
+        _run(job_id)
+
+
 @harvest.command("oai")
 @click.option("--as", "who", required=True, help="Librarian the harvest acts for (id or email)")
 @click.option(

@@ -32,7 +32,7 @@ from catalogue.services.records import publications
 from schemas.identifiers import normalise_doi
 
 # The other identifiers a work is matched by, in the order they are tried after the DOI.
-SCHEMES = ("pmid", "openalex", "oai")
+SCHEMES = ("pmid", "openalex", "orcid-work", "oai")
 # ``unmatched``: a repository deposit that is evidence for no publication (none matches it,
 # or it is not a free copy).
 OUTCOMES = ("created", "updated", "unchanged", "conflict", "unmatched", "failed")
@@ -109,11 +109,19 @@ def normalised_title(title: str) -> str:
     return " ".join("".join(c if c.isalnum() else " " for c in title.casefold()).split())
 
 
+def _family_name(author: str) -> str:
+    """``Jansen, Anna`` -> ``jansen``; a name as written, ``Anna Jansen`` -> ``jansen``."""
+    if "," in author:
+        return author.split(",", 1)[0].strip().casefold()
+    words = author.split()
+    return words[-1].casefold() if words else ""
+
+
 def _by_title(session: Session, title: str, year: int, author: str) -> str | None:
     """The one publication of ``year`` with this title (normalised) whose first creator bears
     the family name of ``author`` (``Family, Given`` or a name as written); None when no
     publication or more than one does."""
-    family = author.split(",")[0].strip().casefold()
+    family = _family_name(author)
     if not family:
         return None
     first = and_(Creator.record_id == Record.id, Creator.role == "creator", Creator.position == 0)

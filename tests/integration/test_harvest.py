@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from catalogue.adapters.harvest.jobs import Harvester, queue_harvest
+from catalogue.adapters.harvest.jobs import Harvester, queue_harvest, queue_researchers
 from catalogue.cli import main as cli
 from catalogue.models import AuditEvent, EnrichmentAnswer, HarvestJob, Record, User, utcnow
 from tests import service_answers
@@ -364,3 +364,50 @@ def test_the_journal_register_learns_which_journals_are_fully_open_access(
     assert record["open_access"]["status"] == "gold"
     assert record["open_access"]["category"] == "hybrid"  # the Dutch scheme: DOAJ only
     assert any("openalex says so" in rule for rule in record["open_access"]["rules"])
+
+
+def test_researchers_works_come_from_orcid_and_crossref(
+    app: Flask, client: FlaskClient, harvester: Harvester, services: FakeServices
+) -> None:
+    anna, nobody = "0000-0002-1825-0097", "0000-0001-5109-3700"
+    services.crossref.add("10.5555/orcid.1")
+    services.orcid_works[anna] = [
+        service_answers.orcid_group(1, "As ORCID titles it", 2024, doi="10.5555/ORCID.1"),
+        service_answers.orcid_group(2, "A work without a DOI", 2024),
+        service_answers.orcid_group(3, "Before she came here", 2015, doi="10.5555/orcid.3"),
+        service_answers.orcid_group(4, "Interview data", 2024, kind="data-set"),
+    ]
+    # Everyone with an ORCID iD in the catalogue: Anna has one, and so does someone ORCID
+    # does not know.
+    publish(client, "publications", minimal_publication())  # Anna has logged in
+    lotte = librarian(app, client)
+    with app.extensions["catalogue"].db.unit_of_work() as session:
+        for user in session.scalars(select(User)):
+            user.orcid = anna if "anna" in user.name.lower() else nobody
+        job_id = queue_researchers(session, lotte, None, 2023, 2024).id
+    assert harvester.claim() == job_id
+    job = harvester.run(job_id)
+
+    assert (job.status, job.created, job.failed) == ("done", 2, 2)
+    from_crossref = by_doi(client, "10.5555/orcid.1")
+    assert from_crossref["title"] == "Migraine in a multi-centre European cohort"  # Crossref's
+    assert from_crossref["journal"]["issn"] is not None
+    with app.extensions["catalogue"].db.reader() as session:
+        own = session.scalar(select(Record).where(Record.title == "A work without a DOI"))
+        assert own is not None
+        assert [c.name for c in own.creators] == ["Anna Jansen", "Piet de Boer"]
+        assert own.creators[0].orcid == anna
+        assert str(own.publication_date) == "2024-04-09"
+    reasons = " ".join(problem["reason"] for problem in job.problems)
+    assert "'data-set'" in reasons and f"ORCID has no record {nobody}" in reasons
+    assert not services.requests_to("/works/10.5555/orcid.3")  # outside the years: not asked
+
+    again = client.post(
+        "/api/harvests",
+        json={"source": "orcid", "orcids": [anna], "from_year": 2023, "to_year": 2024},
+        headers=as_user("lotte", "librarian"),
+    )
+    assert again.status_code == 202, again.json
+    assert harvester.claim() == again.json["id"]
+    second = harvester.run(again.json["id"])
+    assert (second.created, second.unchanged) == (0, 2)

@@ -27,17 +27,24 @@ from catalogue.adapters.db import Database
 from catalogue.adapters.enrichment.http import PoliteClient, ServiceUnavailable, user_agent
 from catalogue.adapters.harvest.oai import OaiFeed
 from catalogue.adapters.harvest.openalex import START, OpenAlexFeed, Page
+from catalogue.adapters.harvest.orcid import OrcidFeed
 from catalogue.config import Settings
 from catalogue.domain.errors import InvalidInput, NotFound
 from catalogue.models import EnrichmentAnswer, HarvestJob, User, utcnow
 from catalogue.services import imports, permissions
 from catalogue.services.accounts import identity_of
 from catalogue.services.intake import Incoming, NotAWork, Outcome, take_in, unchanged
-from schemas.identifiers import normalise_ror
+from schemas.identifiers import normalise_orcid, normalise_ror
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("openalex", "oai")
+SOURCES = ("openalex", "oai", "orcid")
+# Where each service is when the settings name no other address.
+PUBLIC_URLS = {
+    "openalex": "https://api.openalex.org",
+    "crossref": "https://api.crossref.org",
+    "orcid": "https://pub.orcid.org",
+}
 STALE_AFTER = timedelta(minutes=5)
 PROBLEMS_KEPT = 50
 EARLIEST_YEAR = 1900
@@ -102,12 +109,7 @@ def queue_harvest(
             errors.setdefault("rors", []).append(str(exc))
     if not rors:
         errors["rors"] = ["Name at least one institution by its ROR id."]
-    this_year = utcnow().year
-    if not EARLIEST_YEAR <= from_year <= to_year <= this_year + 1:
-        errors["from_year"] = [
-            f"Give a range of years between {EARLIEST_YEAR} and {this_year + 1}, "
-            "the first not after the last."
-        ]
+    _check_years(from_year, to_year, errors)
     if errors:
         raise InvalidInput(errors)
     parameters = {"rors": normalised, "from_year": from_year, "to_year": to_year}
@@ -130,6 +132,44 @@ def queue_deposits(
     if since:
         parameters["from"] = since.isoformat()
     return _queued(session, HarvestJob(source="oai", parameters=parameters), requested_by)
+
+
+def queue_researchers(
+    session: Session,
+    requested_by: User,
+    orcids: list[str] | None,
+    from_year: int,
+    to_year: int,
+) -> HarvestJob:
+    """A new queued harvest of researchers' works from ORCID (``orcids``, or every active
+    person with an ORCID iD in the catalogue) published in a range of years."""
+    errors: dict[str, list[str]] = {}
+    if orcids is None:
+        orcids = sorted(
+            set(session.scalars(select(User.orcid).where(User.orcid.is_not(None), User.active)))
+        )
+        if not orcids:
+            errors["orcids"] = ["Nobody in the catalogue has an ORCID iD yet; name one."]
+    normalised = []
+    for orcid in orcids:
+        try:
+            normalised.append(normalise_orcid(orcid))
+        except ValueError as exc:
+            errors.setdefault("orcids", []).append(str(exc))
+    _check_years(from_year, to_year, errors)
+    if errors:
+        raise InvalidInput(errors)
+    parameters = {"orcids": normalised, "from_year": from_year, "to_year": to_year}
+    return _queued(session, HarvestJob(source="orcid", parameters=parameters), requested_by)
+
+
+def _check_years(from_year: int, to_year: int, errors: dict[str, list[str]]) -> None:
+    this_year = utcnow().year
+    if not EARLIEST_YEAR <= from_year <= to_year <= this_year + 1:
+        errors["from_year"] = [
+            f"Give a range of years between {EARLIEST_YEAR} and {this_year + 1}, "
+            "the first not after the last."
+        ]
 
 
 def last_deposit_harvest(session: Session, url: str) -> date | None:
@@ -209,7 +249,7 @@ class Harvester:
             if source not in self._clients:
                 settings = self.settings
                 self._clients[source] = PoliteClient(
-                    settings.enrichment_url(source) or "https://api.openalex.org",
+                    settings.enrichment_url(source) or PUBLIC_URLS[source],
                     user_agent(settings.base_url, settings.contact_email),
                     settings.enrichment_per_second or 5.0,
                     timeout=settings.enrichment_timeout,
@@ -229,6 +269,14 @@ class Harvester:
                 timeout=settings.enrichment_timeout,
             )
             return OaiFeed(client, "oai_dc", parameters.get("set"), parameters.get("from"))
+        if job.source == "orcid":
+            return OrcidFeed(
+                self.client("orcid"),
+                self.client("crossref"),
+                parameters["orcids"],
+                parameters["from_year"],
+                parameters["to_year"],
+            )
         return OpenAlexFeed(
             self.client(job.source),
             parameters["rors"],
