@@ -1,5 +1,6 @@
-"""``catalogue harvest`` and ``catalogue import``: the institution's works from OpenAlex (now
-or every day) and from files (CSV, RIS, BibTeX)."""
+"""``catalogue harvest``, ``catalogue import`` and ``catalogue people``: the institution's
+works from OpenAlex, ORCID and the repository (now or every day), from files (CSV, RIS,
+BibTeX), and the people register that places them in departments."""
 
 from __future__ import annotations
 
@@ -337,3 +338,31 @@ def _report(outcomes: list[Any]) -> None:
     console.print(table)
     counted = Counter(outcome.action for outcome in outcomes)
     console.print(", ".join(f"{counted[action]} {action}" for action in OUTCOMES))
+
+
+@main.group()
+def people() -> None:
+    """The people register: who works in which department, and when (from the HR system).
+
+    Harvested and imported publications are placed in the departments their authors (by
+    ORCID iD) were in on the publication date.
+    """
+
+
+@people.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def people_import(file: Path) -> None:
+    """Replace the register with a CSV FILE (columns orcid, email, name, department, from,
+    until); nothing changes unless every row is right."""
+    from catalogue.domain.errors import ServiceError
+    from catalogue.services.people import replace_register
+
+    with _state().db.unit_of_work() as session:
+        try:
+            count = replace_register(session, file.read_text(encoding="utf-8-sig"))
+        except ServiceError as exc:
+            for where, messages in (exc.errors or {}).get("json", {}).items():
+                console.print(f"  {where}: {'; '.join(messages)}", soft_wrap=True)
+            raise click.UsageError(exc.message) from exc
+    console.print(f"the people register holds {count} rows")

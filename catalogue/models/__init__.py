@@ -12,6 +12,7 @@ from catalogue.models.base import Base, utcnow
 from catalogue.models.enrichment import EnrichmentAnswer, EnrichmentJob
 from catalogue.models.harvest import HarvestJob, RecordIdentifier, RecordSource
 from catalogue.models.outbox import OutboxEntry, SearchDocument
+from catalogue.models.people import Person
 from catalogue.models.records import (
     KINDS,
     STATUSES,
@@ -66,6 +67,7 @@ __all__ = [
     "Licence",
     "NationalDeal",
     "OutboxEntry",
+    "Person",
     "Publication",
     "Record",
     "RecordEditor",

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from catalogue.domain.errors import Forbidden, InvalidInput, NotAuthenticated, ServiceError
 from catalogue.domain.merge import Merged, canonical, digest, is_empty, merge
 from catalogue.models import Creator, Publication, Record, RecordIdentifier, RecordSource, utcnow
-from catalogue.services import openaccess, permissions
+from catalogue.services import openaccess, people, permissions
 from catalogue.services.permissions import Identity
 from catalogue.services.records import publications
 from schemas.identifiers import normalise_doi
@@ -145,7 +145,7 @@ def unchanged(session: Session, works: Sequence[Incoming]) -> list[bool]:
     """For each work, whether taking it in would find it ``unchanged``: matched (as
     :func:`match` does, in the same order) to a record for which its source said exactly
     this last time.  A handful of queries for a whole page, instead of a few per work."""
-    works = [_normalised(work) for work in works]
+    works = [_placed(session, _normalised(work)) for work in works]
     dois = {doi for work in works if (doi := _doi(work))}
     by_doi = dict(session.execute(select(Record.doi, Record.id).where(Record.doi.in_(dois))).all())
     by_scheme: dict[str, dict[str, str]] = {}
@@ -189,7 +189,7 @@ def take_in(
     roll back.  A ``dry_run`` checks and merges as the real thing would, and writes nothing.
     """
     try:
-        incoming = _normalised(incoming)
+        incoming = _placed(session, _normalised(incoming))
         record_id = match(session, incoming)
         if incoming.deleted:
             if record_id is None:
@@ -211,6 +211,18 @@ def _normalised(incoming: Incoming) -> Incoming:
             # Not a DOI: left as given, for the schema to name when the fields are loaded.
             with contextlib.suppress(ValueError):
                 given["doi"] = normalise_doi(doi)
+    return incoming
+
+
+def _placed(session: Session, incoming: Incoming) -> Incoming:
+    """A work's departments from the people register, when the source names none: those
+    its authors were in on its publication date."""
+    fields = incoming.fields
+    creators = fields.get("creators")
+    if "departments" not in fields and isinstance(creators, list):
+        found = people.departments_on(session, creators, fields.get("publication_date"))
+        if found:
+            fields["departments"] = found
     return incoming
 
 

@@ -1,5 +1,5 @@
 """harvests: other identifiers of a work, what each source said, harvest and import jobs,
-journals fully Open Access by another source's word
+journals fully Open Access by another source's word, the people register
 
 Revision ID: 0011
 Revises: 0010
@@ -85,6 +85,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("harvest_jobs", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_harvest_jobs_status"), ["status"], unique=False)
+    op.create_table(
+        "people",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("orcid", sa.String(length=19), nullable=True),
+        sa.Column("email", sa.String(length=255), nullable=True),
+        sa.Column("name", sa.String(length=255), nullable=True),
+        sa.Column("department_id", sa.String(length=64), nullable=False),
+        sa.Column("from_date", sa.Date(), nullable=True),
+        sa.Column("until_date", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["department_id"], ["departments.id"], name=op.f("fk_people_department_id_departments")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
+    )
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_people_orcid"), ["orcid"], unique=False)
+        batch_op.create_index(batch_op.f("ix_people_email"), ["email"], unique=False)
     with op.batch_alter_table("journals", schema=None) as batch_op:
         batch_op.add_column(sa.Column("fully_oa", sa.Boolean(), nullable=True))
         batch_op.add_column(sa.Column("fully_oa_source", sa.String(length=32), nullable=True))
@@ -92,6 +109,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_people_email"))
+        batch_op.drop_index(batch_op.f("ix_people_orcid"))
+    op.drop_table("people")
     with op.batch_alter_table("journals", schema=None) as batch_op:
         batch_op.drop_column("fully_oa_as_of")
         batch_op.drop_column("fully_oa_source")

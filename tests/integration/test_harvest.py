@@ -411,3 +411,52 @@ def test_researchers_works_come_from_orcid_and_crossref(
     assert harvester.claim() == again.json["id"]
     second = harvester.run(again.json["id"])
     assert (second.created, second.unchanged) == (0, 2)
+
+
+def test_the_people_register_places_works_in_their_authors_departments_by_date(
+    app: Flask,
+    client: FlaskClient,
+    harvester: Harvester,
+    services: FakeServices,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in harvester.settings.to_environ().items():
+        monkeypatch.setenv(name, value)
+    register = tmp_path / "people.csv"
+    runner = CliRunner()
+    # A bad row: nothing changes, and the line and field are named.
+    register.write_text(
+        "orcid,email,name,department,from,until\n"
+        "0000-0002-1825-0097,,Author Jansen,cardiology,2020-01-01,2024-03-31\n"
+        "0000-0002-1825-0098,,Wrong check digit,cardiology,,\n"
+        ",,Nobody,no-such-department,,\n"
+    )
+    refused = runner.invoke(cli, ["people", "import", str(register)])
+    assert refused.exit_code == 2
+    assert "line 3: orcid" in refused.output and "line 4" in refused.output
+    register.write_text(
+        "orcid,email,name,department,from,until\n"
+        "0000-0002-1825-0097,,Author Jansen,cardiology,2020-01-01,2024-03-31\n"
+        "0000-0002-1825-0097,,Author Jansen,clinical-genetics,2024-04-01,\n"
+    )
+    loaded = runner.invoke(cli, ["people", "import", str(register)])
+    assert loaded.exit_code == 0 and "2 rows" in loaded.output, loaded.output
+
+    # Works 0, 5 and 10 have that author first: published 2024-01-01, 06-06 and 11-11.
+    services.openalex_works = [service_answers.openalex_work(n) for n in (0, 1, 5, 10)]
+    job = harvest(app, client, harvester)
+    assert job.created == 4
+    assert by_doi(client, "10.5555/lumc.2024.0")["departments"] == ["cardiology"]
+    assert by_doi(client, "10.5555/lumc.2024.5")["departments"] == ["clinical-genetics"]
+    assert by_doi(client, "10.5555/lumc.2024.1")["departments"] == []  # no known author
+    # The register changes (the move was later): known works follow, being untouched.
+    register.write_text(
+        "orcid,email,name,department,from,until\n"
+        "0000-0002-1825-0097,,Author Jansen,cardiology,2020-01-01,2024-08-31\n"
+        "0000-0002-1825-0097,,Author Jansen,clinical-genetics,2024-09-01,\n"
+    )
+    assert runner.invoke(cli, ["people", "import", str(register)]).exit_code == 0
+    again = harvest(app, client, harvester)
+    assert (again.updated, again.unchanged) == (1, 3)
+    assert by_doi(client, "10.5555/lumc.2024.5")["departments"] == ["cardiology"]
