@@ -165,7 +165,7 @@ class Worklist(MethodView):
     @worklists_blp.response(200, WorklistSchema)
     @worklists_blp.alt_response(404, description="No such worklist")
     def get(self, args: dict[str, Any], name: str) -> Any:
-        """One page of a worklist (taverne, embargoes, unknown, fair); ``format=csv``
+        """One page of a worklist (taverne, embargoes, unknown, fair, duplicates); ``format=csv``
         gives the whole list as a spreadsheet."""
         if name not in WORKLISTS:
             raise NotFound(f"No worklist {name!r}; there are {', '.join(WORKLISTS)}.")

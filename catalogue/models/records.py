@@ -114,6 +114,9 @@ class Record(Base):
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     subjects: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     dates: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Title, year and first author's family name, fingerprinted (catalogue.domain.matching):
+    # records sharing it are listed as possible duplicates.
+    match_key: Mapped[str | None] = mapped_column(String(40), index=True)
 
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

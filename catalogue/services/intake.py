@@ -24,6 +24,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from catalogue.domain.errors import Forbidden, InvalidInput, NotAuthenticated, ServiceError
+from catalogue.domain.matching import family_name, normalised_title
 from catalogue.domain.merge import Merged, canonical, digest, is_empty, merge
 from catalogue.models import Creator, Publication, Record, RecordIdentifier, RecordSource, utcnow
 from catalogue.services import openaccess, people, permissions
@@ -104,24 +105,11 @@ def _doi(incoming: Incoming) -> str | None:
     return doi if isinstance(doi, str) and doi else None
 
 
-def normalised_title(title: str) -> str:
-    """A title as compared across sources: letters and digits only, case folded."""
-    return " ".join("".join(c if c.isalnum() else " " for c in title.casefold()).split())
-
-
-def _family_name(author: str) -> str:
-    """``Jansen, Anna`` -> ``jansen``; a name as written, ``Anna Jansen`` -> ``jansen``."""
-    if "," in author:
-        return author.split(",", 1)[0].strip().casefold()
-    words = author.split()
-    return words[-1].casefold() if words else ""
-
-
 def _by_title(session: Session, title: str, year: int, author: str) -> str | None:
     """The one publication of ``year`` with this title (normalised) whose first creator bears
     the family name of ``author`` (``Family, Given`` or a name as written); None when no
     publication or more than one does."""
-    family = _family_name(author)
+    family = family_name(author)
     if not family:
         return None
     first = and_(Creator.record_id == Record.id, Creator.role == "creator", Creator.position == 0)

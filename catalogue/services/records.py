@@ -25,6 +25,7 @@ from catalogue.domain.errors import (
     NotFound,
     PreconditionFailed,
 )
+from catalogue.domain.matching import work_key
 from catalogue.models import (
     AuditEvent,
     Creator,
@@ -538,6 +539,8 @@ class RecordService(Generic[R]):
         record.dates = [
             {**item, "date": item["date"].isoformat()} for item in data.get("dates", [])
         ]
+        first = record.creators[0].name if record.creators else None
+        record.match_key = work_key(record.title, record.publication_year, first)
         if isinstance(record, Dataset):
             _apply_dataset(record, data)
         if isinstance(record, Publication):

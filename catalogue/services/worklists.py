@@ -26,6 +26,7 @@ WORKLISTS = {
     "embargoes": "Repository copies and datasets whose embargo ends within the given days",
     "unknown": "Publications whose Open Access status is unknown",
     "fair": "Published datasets failing an essential FAIR indicator",
+    "duplicates": "Publications that may be one work: the same title, year and first author",
 }
 NOT_PERMANENTLY_OPEN = ("closed", "bronze")
 
@@ -117,11 +118,43 @@ def worklist(
             )
             .order_by(Dataset.fair_score, Dataset.id)
         )
+    elif name == "duplicates":
+        shared = (
+            select(Publication.match_key)
+            .where(*_scope(Publication, (), ()), Publication.match_key.is_not(None))
+            .group_by(Publication.match_key)
+            .having(func.count() > 1)
+        )
+        statement = (
+            select(Publication)
+            .where(*_scope(Publication, themes, departments), Publication.match_key.in_(shared))
+            .order_by(Publication.match_key, Publication.id)
+        )
     else:
         raise KeyError(name)
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    records = session.scalars(statement.offset((page - 1) * size).limit(size))
-    return _page(name, total or 0, page, size, [_item(record, today) for record in records])
+    records = list(session.scalars(statement.offset((page - 1) * size).limit(size)))
+    items = [_item(record, today) for record in records]
+    if name == "duplicates":
+        _same_as(session, records, items)
+    return _page(name, total or 0, page, size, items)
+
+
+def _same_as(session: Session, records: list[Publication], items: list[dict[str, Any]]) -> None:
+    """Each listed publication with the others sharing its title, year and first author."""
+    keys = {record.match_key for record in records}
+    groups: dict[str | None, list[str]] = {}
+    rows = session.execute(
+        select(Publication.match_key, Publication.id)
+        .where(*_scope(Publication, (), ()), Publication.match_key.in_(keys))
+        .order_by(Publication.id)
+    )
+    for key, record_id in rows:
+        groups.setdefault(key, []).append(record_id)
+    for record, item in zip(records, items, strict=True):
+        item["same_as"] = [
+            other for other in groups.get(record.match_key, []) if other != record.id
+        ]
 
 
 def _page(name: str, total: int, page: int, size: int, items: list[Any]) -> dict[str, Any]:

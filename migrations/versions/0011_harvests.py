@@ -1,5 +1,6 @@
 """harvests: other identifiers of a work, what each source said, harvest and import jobs,
-journals fully Open Access by another source's word, the people register
+journals fully Open Access by another source's word, the people register, and each
+record's title-year-first-author fingerprint (filled in for the records there are)
 
 Revision ID: 0011
 Revises: 0010
@@ -12,6 +13,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+from catalogue.domain.matching import work_key
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -102,13 +105,70 @@ def upgrade() -> None:
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_people_orcid"), ["orcid"], unique=False)
         batch_op.create_index(batch_op.f("ix_people_email"), ["email"], unique=False)
+    with op.batch_alter_table("records", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("match_key", sa.String(length=40), nullable=True))
+        batch_op.create_index(batch_op.f("ix_records_match_key"), ["match_key"], unique=False)
+    _fill_match_keys()
     with op.batch_alter_table("journals", schema=None) as batch_op:
         batch_op.add_column(sa.Column("fully_oa", sa.Boolean(), nullable=True))
         batch_op.add_column(sa.Column("fully_oa_source", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("fully_oa_as_of", sa.Date(), nullable=True))
 
 
+def _fill_match_keys() -> None:
+    """Every record's title, year and first author, fingerprinted (a batch at a time)."""
+    records = sa.table(
+        "records",
+        sa.column("id", sa.String),
+        sa.column("title", sa.Text),
+        sa.column("publication_year", sa.Integer),
+        sa.column("match_key", sa.String),
+    )
+    creators = sa.table(
+        "record_creators",
+        sa.column("record_id", sa.String),
+        sa.column("role", sa.String),
+        sa.column("position", sa.Integer),
+        sa.column("name", sa.String),
+    )
+    first = sa.and_(
+        creators.c.record_id == records.c.id,
+        creators.c.role == "creator",
+        creators.c.position == 0,
+    )
+    connection = op.get_bind()
+    query = (
+        sa.select(records.c.id, records.c.title, records.c.publication_year, creators.c.name)
+        .select_from(records.outerjoin(creators, first))
+        .order_by(records.c.id)
+    )
+    batch: list[dict[str, object]] = []
+    for record_id, title, year, name in connection.execute(query).all():
+        key = work_key(title or "", year, name)
+        if key is not None:
+            batch.append({"record_id": record_id, "key": key})
+        if len(batch) >= 1000:
+            _store_keys(connection, records, batch)
+            batch = []
+    if batch:
+        _store_keys(connection, records, batch)
+
+
+def _store_keys(
+    connection: sa.Connection, records: sa.TableClause, batch: list[dict[str, object]]
+) -> None:
+    connection.execute(
+        records.update()
+        .where(records.c.id == sa.bindparam("record_id"))
+        .values(match_key=sa.bindparam("key")),
+        batch,
+    )
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_records_match_key"))
+        batch_op.drop_column("match_key")
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_people_email"))
         batch_op.drop_index(batch_op.f("ix_people_orcid"))

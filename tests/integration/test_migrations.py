@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from catalogue.adapters import migrate
+from catalogue.domain.matching import work_key
 from catalogue.models import Base
 
 
@@ -58,3 +59,37 @@ def test_downgrade_removes_everything_and_upgrade_works_again(empty_engine: Engi
     assert migrate.current(empty_engine) is None
     migrate.upgrade(empty_engine)
     assert _drift(empty_engine) == []
+
+
+def test_the_title_year_author_fingerprint_is_filled_in_for_the_records_there_are(
+    empty_engine: Engine,
+) -> None:
+    migrate.upgrade(empty_engine, "0010")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO resource_types (id, label, kind) VALUES ('Book', 'Book', 'p')")
+        )
+        for record_id, year in (("aaaaa-00001", 2024), ("aaaaa-00002", None)):
+            connection.execute(
+                text(
+                    "INSERT INTO records (id, kind, concept_id, version_number, is_latest, "
+                    "status, revision, title, publication_year, resource_type_id, keywords, "
+                    "subjects, dates, created_at, updated_at) VALUES (:id, 'publication', :id, "
+                    "1, true, 'published', 1, 'Outcomes: a Cohort', :year, 'Book', '[]', '[]', "
+                    "'[]', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"id": record_id, "year": year},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO record_creators (record_id, role, position, name, affiliations)"
+                    " VALUES (:id, 'creator', 0, 'Jansen, Anna', '[]')"
+                ),
+                {"id": record_id},
+            )
+    migrate.upgrade(empty_engine)
+
+    with empty_engine.connect() as connection:
+        keys = dict(connection.execute(text("SELECT id, match_key FROM records")).all())
+    assert keys["aaaaa-00001"] == work_key("outcomes a cohort", 2024, "Anna Jansen")
+    assert keys["aaaaa-00002"] is None  # no year: nothing to match on

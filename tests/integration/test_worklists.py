@@ -111,3 +111,44 @@ def test_csv_cells_never_run_as_spreadsheet_formulas(client: FlaskClient) -> Non
     assert row[rows[0].index("title")] == "'" + evil
     # The JSON answer keeps the title as it was registered.
     assert client.get("/api/worklists/taverne").json["items"][0]["title"] == evil
+
+
+def test_publications_with_the_same_title_year_and_first_author_are_listed_as_duplicates(
+    client: FlaskClient,
+) -> None:
+    jansen = [{"name": "Jansen, Anna", "family_name": "Jansen", "given_name": "Anna"}]
+    written = [{"name": "Anna Jansen"}]  # the same person, as a harvest writes her
+    first = publish(
+        client,
+        "publications",
+        minimal_publication(
+            doi="10.1234/dup.1",
+            title="Outcomes of Migraine Care: a Cohort",
+            publication_date="2024-02-01",
+            creators=jansen,
+        ),
+    )
+    second = publish(
+        client,
+        "publications",
+        minimal_publication(
+            doi=None,
+            title="Outcomes of migraine care - a cohort",
+            publication_date="2024-09-01",
+            creators=written,
+        ),
+    )
+    publish(  # another year: not the same work
+        client,
+        "publications",
+        minimal_publication(
+            doi=None,
+            title="Outcomes of migraine care - a cohort",
+            publication_date="2023-09-01",
+            creators=jansen,
+        ),
+    )
+    listed = client.get("/api/worklists/duplicates", headers=as_user("lotte", "librarian")).json
+    assert listed["total"] == 2
+    same_as = {item["id"]: item["same_as"] for item in listed["items"]}
+    assert same_as == {first: [second], second: [first]}
