@@ -618,6 +618,14 @@ class PublicationSchema(RecordSchema):
             raise ValidationError("Must differ from the print ISSN.", field_name="journal")
 
 
+class MergeSchema(StrictSchema):
+    duplicate = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[0-9a-z]{5}-[0-9a-z]{5}$", error="Not a record id."),
+        metadata={"description": "The id of the publication that is the same work"},
+    )
+
+
 class WithdrawSchema(StrictSchema):
     reason = fields.String(required=True, validate=non_blank(2000))
 

@@ -19,6 +19,7 @@ from catalogue.domain.errors import NotAuthenticated, ServiceError
 from catalogue.models import Dataset, Distribution, Record
 from catalogue.services import access
 from catalogue.services.fair import assess_draft
+from catalogue.services.intake import merge_duplicate
 from catalogue.services.permissions import data_access
 from catalogue.services.records import RecordService, datasets, publications
 from catalogue.services.search import search_records
@@ -30,6 +31,7 @@ from schemas.records import (
     DraftCheckResultSchema,
     DraftCheckSchema,
     FairAssessmentSchema,
+    MergeSchema,
     OpenAccessOverrideSchema,
     PublicationSchema,
     WithdrawSchema,
@@ -327,6 +329,27 @@ class Check(MethodView):
                 trial.rollback()
                 trial.close()
         return {"valid": not errors, "errors": errors or None, "fair": assess_draft(body)}
+
+
+@publications_blp.route("/<record_id>/merge", endpoint="Merge")
+class Merge(MethodView):
+    @publications_blp.arguments(MergeSchema)
+    @publications_blp.response(200, PublicationSchema)
+    @publications_blp.alt_response(409, description="Not two published, distinct works")
+    @revision_checked(publications_blp)
+    def post(self, data: dict[str, Any], record_id: str) -> Any:
+        """Merge a duplicate into this publication (librarians; ``If-Match`` of this one).
+
+        The duplicate is withdrawn with a reason naming this record; its tombstone, DOI and
+        history stay, and both audit trails say so. Harvests and imports that find the
+        duplicate (by its DOI or other identifiers) find this record from now on. This
+        record's metadata is not changed: compare and correct it yourself.
+        """
+        expected = require_if_match()
+        identity = current_identity()
+        with transaction() as session:
+            record = merge_duplicate(session, identity, record_id, data["duplicate"], expected)
+            return _Shown(record, "publications"), 200, etag_headers(record)
 
 
 @publications_blp.route("/<record_id>/open-access", endpoint="OpenAccess")

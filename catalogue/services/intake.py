@@ -34,6 +34,8 @@ from schemas.identifiers import normalise_doi
 
 # The other identifiers a work is matched by, in the order they are tried after the DOI.
 SCHEMES = ("pmid", "openalex", "orcid-work", "oai")
+# Where a merged duplicate went: (MERGED, duplicate id) -> the record it was merged into.
+MERGED = "merged-from"
 # ``unmatched``: a repository deposit that is evidence for no publication (none matches it,
 # or it is not a free copy).
 OUTCOMES = ("created", "updated", "unchanged", "conflict", "unmatched", "failed")
@@ -87,7 +89,9 @@ def match(session: Session, incoming: Incoming) -> str | None:
     if doi:
         found = session.scalar(select(Record.id).where(Record.doi == doi))
         if found:
-            return found
+            # A duplicate merged into another record keeps its DOI: the work is the other.
+            merged = session.get(RecordIdentifier, (MERGED, found))
+            return merged.record_id if merged is not None else found
     for scheme in SCHEMES:
         value = incoming.identifiers.get(scheme)
         if value:
@@ -212,6 +216,30 @@ def _placed(session: Session, incoming: Incoming) -> Incoming:
         if found:
             fields["departments"] = found
     return incoming
+
+
+def merge_duplicate(
+    session: Session, identity: Identity, target_id: str, duplicate_id: str, if_match: int | None
+) -> Publication:
+    """Merge a duplicate publication into ``target``: the duplicate is withdrawn naming it
+    (:meth:`RecordService.merge`), and whatever finds the duplicate from outside (its
+    identifiers, what each source said, its DOI) finds the target from now on."""
+    target = publications.merge(session, identity, target_id, duplicate_id, if_match)
+    for known in session.scalars(
+        select(RecordIdentifier).where(RecordIdentifier.record_id == duplicate_id)
+    ):
+        known.record_id = target_id
+    kept = set(
+        session.scalars(select(RecordSource.source).where(RecordSource.record_id == target_id))
+    )
+    for said in session.scalars(select(RecordSource).where(RecordSource.record_id == duplicate_id)):
+        if said.source in kept:
+            session.delete(said)
+        else:
+            said.record_id = target_id
+    session.add(RecordIdentifier(scheme=MERGED, value=duplicate_id, record_id=target_id))
+    session.flush()
+    return target
 
 
 def _unmatched(incoming: Incoming) -> str:

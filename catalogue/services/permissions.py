@@ -183,6 +183,12 @@ def can_enrich(identity: Identity, kind: str) -> bool:
     return identity.allows("write") and _reads_all_of(identity, kind)
 
 
+def can_merge(identity: Identity, kind: str) -> bool:
+    """May merge duplicate records of ``kind`` (one is withdrawn into the other): the staff
+    curating that kind, as for enrichment."""
+    return can_enrich(identity, kind)
+
+
 def can_see_enrichment(identity: Identity, kind: str) -> bool:
     return not identity.is_anonymous and _reads_all_of(identity, kind)
 

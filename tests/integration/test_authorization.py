@@ -262,6 +262,13 @@ MATRIX: dict[str, Cell] = {
         (401, 200, 403, 200, 403, 200, 403),
         {"status": "green", "evidence": "https://repository.example.org/1", "note": "AAM found."},
     ),
+    "merge a duplicate": Cell(
+        "POST",
+        "/api/publications/{id}/merge",
+        published_publication,
+        (401, 403, 403, 200, 403, 200, 403),
+        lambda client, target: {"duplicate": published_publication(client)},
+    ),
     "remove OA correction": Cell(
         "DELETE",
         "/api/publications/{id}/open-access",

@@ -460,3 +460,24 @@ def test_the_people_register_places_works_in_their_authors_departments_by_date(
     again = harvest(app, client, harvester)
     assert (again.updated, again.unchanged) == (1, 3)
     assert by_doi(client, "10.5555/lumc.2024.5")["departments"] == ["cardiology"]
+
+
+def test_a_harvest_finds_the_record_a_duplicate_was_merged_into(
+    app: Flask, client: FlaskClient, harvester: Harvester, services: FakeServices
+) -> None:
+    services.openalex_works = [service_answers.openalex_work(8)]
+    harvest(app, client, harvester)
+    harvested = by_doi(client, "10.5555/lumc.2024.8")
+    kept = publish(client, "publications", minimal_publication(doi=None, title="Outcomes 8"))
+    lotte = as_user("lotte", "librarian")
+    merged = client.post(
+        f"/api/publications/{kept['id']}/merge",
+        json={"duplicate": harvested["id"]},
+        headers={**lotte, "If-Match": str(kept["revision"])},
+    )
+    assert merged.status_code == 200, merged.json
+
+    services.openalex_works = [service_answers.openalex_work(8, title="Outcomes 8, corrected")]
+    job = harvest(app, client, harvester)
+    assert (job.created, job.conflicts) == (0, 1)  # the kept record, Anna's title kept
+    assert count(app, Record) == 2

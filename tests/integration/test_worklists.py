@@ -152,3 +152,40 @@ def test_publications_with_the_same_title_year_and_first_author_are_listed_as_du
     assert listed["total"] == 2
     same_as = {item["id"]: item["same_as"] for item in listed["items"]}
     assert same_as == {first: [second], second: [first]}
+
+
+def test_a_librarian_merges_a_duplicate_and_both_histories_stay(client: FlaskClient) -> None:
+    lotte = as_user("lotte", "librarian")
+    kept = publish(client, "publications", minimal_publication(doi="10.1234/merge.1"))
+    twin = publish(client, "publications", minimal_publication(doi="10.1234/merge.2"))
+    current = client.get(f"/api/publications/{kept}", headers=lotte).json
+
+    merged = client.post(
+        f"/api/publications/{kept}/merge",
+        json={"duplicate": twin},
+        headers={**lotte, "If-Match": str(current["revision"])},
+    )
+    assert merged.status_code == 200, merged.json
+    gone = client.get(f"/api/publications/{twin}").json
+    assert gone["status"] == "withdrawn"
+    assert kept in gone["withdrawal"]["reason"]
+    assert gone["doi"] == "10.1234/merge.2"  # the tombstone keeps its DOI
+    twin_history = client.get(f"/api/publications/{twin}/history", headers=lotte).json
+    assert [e["action"] for e in twin_history][:2] == ["create", "publish"]
+    assert twin_history[-1]["changes"]["merged_into"] == kept
+    kept_history = client.get(f"/api/publications/{kept}/history", headers=lotte).json
+    assert kept_history[-1]["action"] == "merge"
+    assert kept_history[-1]["changes"] == {"merged": twin}
+
+    again = client.post(
+        f"/api/publications/{kept}/merge",
+        json={"duplicate": twin},
+        headers={**lotte, "If-Match": str(merged.json["revision"])},
+    )
+    assert again.status_code == 409  # withdrawn already
+    own = client.post(
+        f"/api/publications/{kept}/merge",
+        json={"duplicate": kept},
+        headers={**lotte, "If-Match": str(merged.json["revision"])},
+    )
+    assert own.status_code == 409
