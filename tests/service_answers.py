@@ -16,6 +16,7 @@ def unpaywall(
     publisher_oa: bool = True,
     repository: bool = True,
     embargoed_until: str | None = None,
+    journal_oa: bool = False,
 ) -> dict[str, Any]:
     locations = []
     if publisher_oa:
@@ -77,7 +78,7 @@ def unpaywall(
         "journal_name": "Journal of Headache Research",
         "journal_issns": "1234-5679,2049-3630",
         "journal_issn_l": "1234-5679",
-        "journal_is_oa": False,
+        "journal_is_oa": journal_oa,
         "journal_is_in_doaj": False,
         "publisher": "Example Academic Press",
         "is_oa": bool(locations),

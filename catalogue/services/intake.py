@@ -371,17 +371,8 @@ def _learn(session: Session, record: Publication, incoming: Incoming) -> None:
     """What the source says of the record's journal goes to the register (with the source
     and the day), and the journal's publications are classified again when it changed."""
     fully_oa = incoming.facts.get("journal_fully_oa")
-    journal = record.journal
-    if not isinstance(fully_oa, bool) or journal is None or journal.fully_oa == fully_oa:
-        return
-    today = utcnow().date()
-    journal.fully_oa, journal.fully_oa_source, journal.fully_oa_as_of = (
-        fully_oa,
-        incoming.source,
-        today,
-    )
-    session.flush()
-    openaccess.reclassify(session, openaccess.publication_ids(session, [journal.id]), today)
+    if isinstance(fully_oa, bool) and record.journal is not None:
+        openaccess.learn_fully_oa(session, record.journal, fully_oa, incoming.source)
 
 
 def _reason(exc: ServiceError) -> str:

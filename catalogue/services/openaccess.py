@@ -104,6 +104,18 @@ def set_override(
     )
 
 
+def learn_fully_oa(session: Session, journal: Journal, fully_oa: bool, source: str) -> bool:
+    """The register learns ``source``'s word on ``journal`` being fully Open Access (with the
+    source and the day); the journal's publications are classified again when it changed."""
+    if journal.fully_oa == fully_oa:
+        return False
+    today = utcnow().date()
+    journal.fully_oa, journal.fully_oa_source, journal.fully_oa_as_of = fully_oa, source, today
+    session.flush()
+    reclassify(session, publication_ids(session, [journal.id]), today)
+    return True
+
+
 def reclassify(session: Session, publication_ids: Sequence[str], as_of: date) -> dict[str, int]:
     """Classify these publications again as of ``as_of``; changed ones are audited and
     indexed again.  Returns how many were checked and changed."""

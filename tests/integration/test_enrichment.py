@@ -280,3 +280,22 @@ def test_operators_queue_run_and_follow_jobs_from_the_command_line(
     assert after["publisher_free_to_read"] is True
     wrong = runner.invoke(cli, ["enrich", "queue", "datasets", *lotte, "--source", "crossref"])
     assert wrong.exit_code == 2 and "sources" in wrong.output
+
+
+def test_unpaywall_tells_the_journal_register_a_journal_is_fully_open_access(
+    client: FlaskClient, enricher: Enricher, services: FakeServices
+) -> None:
+    doi = "10.1234/jhr.2024.077"
+    services.unpaywall[doi] = {"publisher_oa": True, "repository": False, "journal_oa": True}
+    record = publish(client, "publications", minimal_publication(doi=doi))
+    assert record["journal"]["fully_oa"] is None
+    queue(client, LIBRARIAN, kind="publication", sources=["unpaywall"])
+    run_all(enricher)
+
+    after = client.get(f"/api/publications/{record['id']}", headers=as_user("anna")).json
+    assert (after["journal"]["fully_oa"], after["journal"]["fully_oa_source"]) == (
+        True,
+        "unpaywall",
+    )
+    assert after["open_access"]["status"] == "gold"  # CC BY in a fully OA journal
+    assert any("unpaywall says so" in rule for rule in after["open_access"]["rules"])

@@ -43,6 +43,7 @@ from catalogue.models import (
 )
 from catalogue.services import permissions
 from catalogue.services.accounts import identity_of
+from catalogue.services.openaccess import learn_fully_oa
 
 log = logging.getLogger(__name__)
 
@@ -360,13 +361,26 @@ def _save(
         checks = {k: v for answer in found for k, v in answer.network.items()}
         if {**before, **checks} != before:
             network = {**before, **checks, "checked_at": utcnow().isoformat()}
-    if not given and network is None:
+    changed = False
+    if given or network is not None:
+        data = _load(service.schema, filled, current, given, record_id, doi, problems)
+        # (every value the sources gave may have been skipped: then nothing to save)
+        if given or network is not None:
+            service.enrich(session, identity, record_id, data, given, network, record.revision)
+            changed = True
+    return _learn_journal(session, record, found) or changed
+
+
+def _learn_journal(session: Session, record: Record, found: list[Found]) -> bool:
+    """The journal register learns the first source's word on the journal being fully Open
+    Access (Unpaywall's ``journal_is_oa``, OpenAlex's ``is_oa``)."""
+    if not isinstance(record, Publication) or record.journal is None:
         return False
-    data = _load(service.schema, filled, current, given, record_id, doi, problems)
-    if not given and network is None:
-        return False  # every value the sources gave was skipped: nothing to save
-    service.enrich(session, identity, record_id, data, given, network, record.revision)
-    return True
+    for answer in found:
+        fully_oa = answer.facts.get("journal_fully_oa")
+        if isinstance(fully_oa, bool):
+            return learn_fully_oa(session, record.journal, fully_oa, answer.source)
+    return False
 
 
 def _load(

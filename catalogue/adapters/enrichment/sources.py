@@ -39,6 +39,8 @@ class Found:
     fields: dict[str, Any] = field(default_factory=dict)
     # Facts for the FAIR network checks: doi_resolves, doi_registered.
     network: dict[str, bool] = field(default_factory=dict)
+    # What the source says beyond the record: journal_fully_oa (Unpaywall, OpenAlex).
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,8 @@ def parse_unpaywall(status: int, body: Any) -> Found | None:
     if status != 200 or not isinstance(body, dict):
         return None
     found = Found("unpaywall")
+    if isinstance(body.get("journal_is_oa"), bool):
+        found.facts["journal_fully_oa"] = body["journal_is_oa"]
     locations = [_unpaywall_location(raw) for raw in body.get("oa_locations") or []]
     embargoed = [_unpaywall_location(raw) for raw in body.get("oa_locations_embargoed") or []]
     found.fields.update(_oa_evidence(locations, embargoed))
@@ -307,6 +311,8 @@ def parse_openalex(status: int, body: Any) -> Found | None:
     if published := _full_date(body.get("publication_date")):
         found.fields["publication_date"] = published
     source = (body.get("primary_location") or {}).get("source") or {}
+    if source.get("type") == "journal" and isinstance(source.get("is_oa"), bool):
+        found.facts["journal_fully_oa"] = source["is_oa"]
     if source.get("type") == "journal" and source.get("display_name"):
         found.fields["journal"] = {"title": source["display_name"]}
         if source.get("host_organization_name"):
