@@ -24,6 +24,9 @@ class ReportQuery:
     year_from: int | None = None
     year_to: int | None = None
     group_by: str | None = None
+    # Records counted through another one, left out (a preprint of a published article in
+    # the catalogue: the work is counted once, as its article).
+    left_out: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ def _filters(query: ReportQuery, kind: str) -> list[dict[str, Any]]:
         years["lte"] = query.year_to
     if years:
         filters.append({"range": {"publication_year": years}})
+    if query.left_out:
+        filters.append({"bool": {"must_not": {"ids": {"values": list(query.left_out)}}}})
     return filters
 
 

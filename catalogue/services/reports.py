@@ -11,15 +11,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import and_, case, exists, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from catalogue.domain.fair import TESTS
 from catalogue.domain.openaccess import CATEGORIES, OPEN_STATUSES, STATUSES
 from catalogue.domain.terms import REPORT_SCOPES
-from catalogue.models import Dataset, FairGap, Publication, Record, ReportSnapshot
+from catalogue.models import (
+    Dataset,
+    FairGap,
+    Publication,
+    Record,
+    RelatedIdentifier,
+    ReportSnapshot,
+)
 from catalogue.models.records import record_departments, record_themes
 from search.reports import (
     FAIR_SUMS,
@@ -43,7 +51,10 @@ class Aggregating(Protocol):
 
 
 def open_access_report(session: Session, backend: object, query: ReportQuery) -> dict[str, Any]:
-    """The Open Access report, counted by the search engine where it can, by SQL otherwise."""
+    """The Open Access report, counted by the search engine where it can, by SQL otherwise;
+    a preprint of an article in the catalogue is counted once, as the article."""
+    if query.scope == "all" or "Preprint" in query.types:
+        query = replace(query, left_out=preprints_of_articles(session))
     if isinstance(backend, Aggregating):
         counted = open_access_rows_from_aggregations(
             backend.aggregate(open_access_search_body(query))
@@ -142,7 +153,39 @@ def _sql_filters(query: ReportQuery, kind: str) -> list[Any]:
         conditions.append(Record.publication_year >= query.year_from)
     if query.year_to is not None:
         conditions.append(Record.publication_year <= query.year_to)
+    if query.left_out:
+        conditions.append(Record.id.not_in(query.left_out))
     return conditions
+
+
+def preprints_of_articles(session: Session) -> tuple[str, ...]:
+    """Published preprints whose article is published in the catalogue too, linked either way
+    (the preprint ``IsVersionOf`` the article's DOI, or the article ``HasVersion`` the
+    preprint's): counted once, as the article."""
+    preprint, article = aliased(Record), aliased(Record)
+    current = [
+        preprint.resource_type_id == "Preprint",
+        preprint.status == "published",
+        preprint.is_latest.is_(True),
+        article.resource_type_id != "Preprint",
+        article.status == "published",
+        article.kind == "publication",
+        preprint.kind == "publication",
+    ]
+    link = RelatedIdentifier
+    forward = (
+        select(preprint.id)
+        .join(link, link.record_id == preprint.id)
+        .join(article, article.doi == link.identifier)
+        .where(*current, link.scheme == "doi", link.relation_type == "IsVersionOf")
+    )
+    backward = (
+        select(preprint.id)
+        .join(link, link.identifier == preprint.doi)
+        .join(article, article.id == link.record_id)
+        .where(*current, link.scheme == "doi", link.relation_type == "HasVersion")
+    )
+    return tuple(sorted(set(session.scalars(forward.union(backward)))))
 
 
 # -- the report --------------------------------------------------------------------------------

@@ -32,8 +32,8 @@ BRONZE = {"publisher_free_to_read": True}
 def publish(
     client: FlaskClient, year: int, theme: str, situation: dict[str, Any], **extra: Any
 ) -> None:
+    extra.setdefault("doi", f"10.1234/report.{next(_serial)}")
     body = minimal_publication(
-        doi=f"10.1234/report.{next(_serial)}",
         publication_date=f"{year}-03-01",
         themes=[theme],
         departments=["neurology"] if theme == "neuroscience" else ["clinical-genetics"],
@@ -220,3 +220,29 @@ def test_a_snapshot_keeps_its_figures_when_the_data_changes(
     live = catalogue.get("/api/reports/open-access?year_from=2020&year_to=2020").json
     assert [y["total"] for y in live["years"]] == [4]
     assert catalogue.get("/api/reports/snapshots/999").status_code == 404
+
+
+@pytest.mark.parametrize("engine", ["elasticsearch", "sql"])
+def test_a_preprint_and_its_article_are_counted_once(
+    app: Flask, client: FlaskClient, engine: str
+) -> None:
+    publish(client, 2022, "genetics", GREEN, resource_type="Preprint", doi="10.1234/pre.1")
+    publish(client, 2022, "genetics", CLOSED, doi="10.1234/pre.2", resource_type="Preprint")
+    publish(
+        client,
+        2022,
+        "genetics",
+        HYBRID,
+        related_identifiers=[{"identifier": "10.1234/pre.1", "relation_type": "HasVersion"}],
+    )
+    state = app.extensions["catalogue"]
+    backend = state.backend if engine == "elasticsearch" else None
+    with state.db.reader() as session:
+        report = open_access_report(session, backend, ReportQuery(scope="all"))
+    assert report["counted_by"] == engine
+    (year,) = report["years"]
+    # The article, and the preprint nobody links to; the linked preprint is the article.
+    assert year["total"] == 2
+    assert year["international"]["hybrid"] == 1
+    assert year["international"]["closed"] == 1
+    assert year["international"]["green"] == 0

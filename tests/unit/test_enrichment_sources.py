@@ -219,3 +219,26 @@ def test_an_openalex_work_of_a_harvest_reads_as_publication_fields() -> None:
             assert reason in str(exc)
         else:
             raise AssertionError(f"{broken!r} was taken as a work")
+
+
+def test_crossref_links_a_preprint_and_its_article_as_versions() -> None:
+    from catalogue.adapters.enrichment.sources import parse_crossref
+    from tests.service_answers import crossref
+
+    preprint = crossref("10.1101/2024.01.01.123")
+    preprint["message"]["relation"] = {
+        "is-preprint-of": [
+            {"id-type": "doi", "id": "10.1234/JHR.2024.001", "asserted-by": "object"}
+        ],
+        "cites": [{"id-type": "doi", "id": "10.1234/other", "asserted-by": "subject"}],
+    }
+    found = parse_crossref(200, preprint)
+    assert found is not None
+    assert found.fields["related_identifiers"] == [
+        {"identifier": "10.1234/jhr.2024.001", "scheme": "doi", "relation_type": "IsVersionOf"}
+    ]
+    article = crossref("10.1234/jhr.2024.001")
+    article["message"]["relation"] = {"has-preprint": [{"id-type": "doi", "id": "10.1101/x.1"}]}
+    parsed = parse_crossref(200, article)
+    assert parsed is not None
+    assert parsed.fields["related_identifiers"][0]["relation_type"] == "HasVersion"

@@ -281,6 +281,32 @@ def parse_crossref(status: int, body: Any) -> Found | None:
         found.fields["funding"] = funding
     if isinstance(work.get("abstract"), str) and (abstract := _strip_markup(work["abstract"])):
         found.fields["description"] = abstract
+    if related := _crossref_versions(work.get("relation")):
+        found.fields["related_identifiers"] = related
+    return found
+
+
+# Crossref's relations between a preprint and its article, as DataCite relation types: the
+# reports count a preprint of an article in the catalogue once, as the article.
+_CROSSREF_VERSIONS = {
+    "is-preprint-of": "IsVersionOf",
+    "has-preprint": "HasVersion",
+    "is-version-of": "IsVersionOf",
+    "has-version": "HasVersion",
+}
+
+
+def _crossref_versions(relation: Any) -> list[dict[str, Any]]:
+    if not isinstance(relation, dict):
+        return []
+    found = []
+    for name, relation_type in _CROSSREF_VERSIONS.items():
+        for item in relation.get(name) or []:
+            if isinstance(item, dict) and item.get("id-type") == "doi" and item.get("id"):
+                doi = _identifier(item["id"], identifiers.normalise_doi)
+                if doi:
+                    entry = {"identifier": doi, "scheme": "doi", "relation_type": relation_type}
+                    found.append(entry)
     return found
 
 
