@@ -174,6 +174,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         imports,
         records,
         reports,
+        theme_rules,
         vocabularies,
     )
     from catalogue.api import search as search_api
@@ -188,6 +189,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(reports.blp)
     api.register_blueprint(reports.worklists_blp)
     api.register_blueprint(vocabularies.blp)
+    api.register_blueprint(theme_rules.blp)
     api.register_blueprint(accounts.blp)
     api.register_blueprint(health.blp)
     api.register_blueprint(health.probes)

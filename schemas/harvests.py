@@ -130,3 +130,25 @@ class ImportReportSchema(Schema):
     format = fields.String()
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     outcomes = fields.List(fields.Nested(ImportOutcomeSchema))
+
+
+class ThemeRuleSchema(StrictSchema):
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(("department", "keyword")),
+        metadata={"description": "department: records of a department; keyword: with a keyword"},
+    )
+    value = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "A department id, or a keyword (compared case-insensitively)"},
+    )
+    theme = fields.String(
+        required=True, attribute="theme_id", data_key="theme", validate=validate.Length(max=64)
+    )
+
+
+class ThemeRulesSchema(StrictSchema):
+    rules = fields.List(
+        fields.Nested(ThemeRuleSchema), required=True, validate=validate.Length(max=5000)
+    )

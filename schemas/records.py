@@ -610,6 +610,14 @@ class PublicationSchema(RecordSchema):
         allow_none=True, metadata={"description": "Funded wholly or partly by Dutch public money"}
     )
     open_access = fields.Nested(OpenAccessSchema, dump_only=True, allow_none=True)
+    suggested_themes = fields.List(
+        fields.Dict(),
+        dump_only=True,
+        metadata={
+            "description": "Themes the administrators' rules suggest, [{theme, reason}], until a "
+            "person confirms one by adding it to themes; never counted as themes"
+        },
+    )
 
     @validates_schema
     def _journal_identifiers(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -10,7 +10,13 @@ from catalogue.models.accounts import (
 )
 from catalogue.models.base import Base, utcnow
 from catalogue.models.enrichment import EnrichmentAnswer, EnrichmentJob
-from catalogue.models.harvest import HarvestJob, RecordIdentifier, RecordSource
+from catalogue.models.harvest import (
+    HarvestJob,
+    RecordIdentifier,
+    RecordSource,
+    ThemeRule,
+    ThemeSuggestion,
+)
 from catalogue.models.outbox import OutboxEntry, SearchDocument
 from catalogue.models.people import Person
 from catalogue.models.records import (
@@ -78,6 +84,8 @@ __all__ = [
     "ResourceType",
     "SearchDocument",
     "Theme",
+    "ThemeRule",
+    "ThemeSuggestion",
     "User",
     "UserRole",
     "data_tables",

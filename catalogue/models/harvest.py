@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalogue.models.base import Base, UTCDateTime, utcnow
@@ -73,3 +73,29 @@ class HarvestJob(Base):
     upload: Mapped[str | None] = mapped_column(Text, deferred=True)
     # The most recent problems: [{item, record, level, reason, at}], newest last, at most 50.
     problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class ThemeRule(Base):
+    """Administrators' rule: records in this department, or with this keyword (or OpenAlex
+    keyword), are suggested this innovation theme."""
+
+    __tablename__ = "theme_rules"
+    __table_args__ = (UniqueConstraint("kind", "value", "theme_id", name="uq_theme_rules_rule"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # department, keyword
+    value: Mapped[str] = mapped_column(String(200))  # a department id, a keyword (lower case)
+    theme_id: Mapped[str] = mapped_column(ForeignKey("themes.id"))
+
+
+class ThemeSuggestion(Base):
+    """A theme suggested for a record by the rules, with why; shown until a person confirms
+    it (adds it to the record's themes) and never counted as one of its themes."""
+
+    __tablename__ = "theme_suggestions"
+
+    record_id: Mapped[str] = mapped_column(
+        ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme_id: Mapped[str] = mapped_column(ForeignKey("themes.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(255))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -35,6 +35,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from catalogue.models.accounts import User
 from catalogue.models.base import Base, UTCDateTime, new_record_id, utcnow
 from catalogue.models.vocabularies import Department, Theme
+
+if TYPE_CHECKING:
+    from catalogue.models.harvest import ThemeSuggestion
 
 STATUSES = ("draft", "published", "withdrawn")
 KINDS = ("dataset", "publication")
@@ -148,6 +151,9 @@ class Record(Base):
     funding: Mapped[list[FundingReference]] = relationship(
         order_by="FundingReference.position", cascade="all, delete-orphan"
     )
+    theme_suggestions: Mapped[list[ThemeSuggestion]] = relationship(
+        order_by="ThemeSuggestion.theme_id", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {
         "polymorphic_on": "kind",
@@ -162,6 +168,16 @@ class Record(Base):
     @property
     def department_ids(self) -> list[str]:
         return [department.id for department in self.departments]
+
+    @property
+    def suggested_themes(self) -> list[dict[str, str]]:
+        """The themes the rules suggest that no person has confirmed yet, with why."""
+        confirmed = set(self.theme_ids)
+        return [
+            {"theme": s.theme_id, "reason": s.reason}
+            for s in self.theme_suggestions
+            if s.theme_id not in confirmed
+        ]
 
     @property
     def withdrawal(self) -> dict[str, Any] | None:

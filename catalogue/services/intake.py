@@ -27,7 +27,7 @@ from catalogue.domain.errors import Forbidden, InvalidInput, NotAuthenticated, S
 from catalogue.domain.matching import family_name, normalised_title
 from catalogue.domain.merge import Merged, canonical, digest, is_empty, merge
 from catalogue.models import Creator, Publication, Record, RecordIdentifier, RecordSource, utcnow
-from catalogue.services import openaccess, people, permissions
+from catalogue.services import openaccess, people, permissions, theme_rules
 from catalogue.services.permissions import Identity
 from catalogue.services.records import publications
 from schemas.identifiers import normalise_doi
@@ -288,6 +288,7 @@ def _create(session: Session, identity: Identity, incoming: Incoming, dry_run: b
     )
     _remember(session, record.id, incoming)
     _learn(session, record, incoming)
+    theme_rules.suggest(session, record)
     return Outcome(incoming.item, "created", record.id, sorted(sources), skipped=skipped)
 
 
@@ -324,6 +325,7 @@ def _update(
     if not dry_run:
         _remember(session, record_id, incoming)
         _learn(session, record, incoming)
+        theme_rules.suggest(session, record)
     action = "conflict" if merged.kept else "updated" if merged.taken else "unchanged"
     return Outcome(incoming.item, action, record_id, merged.taken, merged.kept, skipped)
 

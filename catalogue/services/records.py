@@ -119,6 +119,7 @@ class RecordService(Generic[R]):
             options.append(selectinload(Dataset.fair_gaps))
         if self.model is Publication:
             options.append(selectinload(Publication.journal))
+            options.append(selectinload(Publication.theme_suggestions))
         return options
 
     def versions(self, session: Session, identity: Identity, record_id: str) -> list[R]:

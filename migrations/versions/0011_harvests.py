@@ -105,6 +105,34 @@ def upgrade() -> None:
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_people_orcid"), ["orcid"], unique=False)
         batch_op.create_index(batch_op.f("ix_people_email"), ["email"], unique=False)
+    op.create_table(
+        "theme_rules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.String(length=200), nullable=False),
+        sa.Column("theme_id", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["theme_id"], ["themes.id"], name=op.f("fk_theme_rules_theme_id_themes")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_theme_rules")),
+        sa.UniqueConstraint("kind", "value", "theme_id", name="uq_theme_rules_rule"),
+    )
+    op.create_table(
+        "theme_suggestions",
+        sa.Column("record_id", sa.String(length=16), nullable=False),
+        sa.Column("theme_id", sa.String(length=64), nullable=False),
+        sa.Column("reason", sa.String(length=255), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["records.id"],
+            name=op.f("fk_theme_suggestions_record_id_records"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["theme_id"], ["themes.id"], name=op.f("fk_theme_suggestions_theme_id_themes")
+        ),
+        sa.PrimaryKeyConstraint("record_id", "theme_id", name=op.f("pk_theme_suggestions")),
+    )
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.add_column(sa.Column("match_key", sa.String(length=40), nullable=True))
         batch_op.create_index(batch_op.f("ix_records_match_key"), ["match_key"], unique=False)
@@ -166,6 +194,8 @@ def _store_keys(
 
 
 def downgrade() -> None:
+    op.drop_table("theme_suggestions")
+    op.drop_table("theme_rules")
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_records_match_key"))
         batch_op.drop_column("match_key")

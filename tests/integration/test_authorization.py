@@ -373,6 +373,15 @@ MATRIX: dict[str, Cell] = {
     "the import template": Cell(
         "GET", "/api/imports/template.csv", nothing, (200, 200, 200, 200, 200, 200, 200)
     ),
+    # Theme rules (suggested themes for harvested works).
+    "theme rules": Cell("GET", "/api/theme-rules", nothing, (200,) * 7),
+    "replace the theme rules": Cell(
+        "PUT",
+        "/api/theme-rules",
+        nothing,
+        (401, 403, 403, 403, 403, 200, 403),
+        {"rules": [{"kind": "keyword", "value": "migraine", "theme": "neuroscience"}]},
+    ),
     # Vocabularies.
     "add a department": Cell(
         "PUT",

@@ -481,3 +481,54 @@ def test_a_harvest_finds_the_record_a_duplicate_was_merged_into(
     job = harvest(app, client, harvester)
     assert (job.created, job.conflicts) == (0, 1)  # the kept record, Anna's title kept
     assert count(app, Record) == 2
+
+
+def test_rules_suggest_themes_that_a_person_confirms_and_reports_count_only_confirmed(
+    app: Flask, client: FlaskClient, harvester: Harvester, services: FakeServices
+) -> None:
+    ada = as_user("ada", "administrator")
+    rules = {
+        "rules": [
+            {"kind": "keyword", "value": "outcomes", "theme": "population-health"},
+            {"kind": "keyword", "value": "Cohort", "theme": "genetics"},
+            {"kind": "department", "value": "cardiology", "theme": "cardiovascular"},
+        ]
+    }
+    wrong = client.put(
+        "/api/theme-rules",
+        json={"rules": [{"kind": "department", "value": "nowhere", "theme": "genetics"}]},
+        headers=ada,
+    )
+    assert wrong.status_code == 422 and "value" in str(wrong.json["errors"])
+    saved = client.put("/api/theme-rules", json=rules, headers=ada)
+    assert saved.status_code == 200, saved.json
+    assert client.get("/api/theme-rules").json["rules"][1] == {
+        "kind": "keyword",
+        "value": "cohort",  # compared in lower case
+        "theme": "genetics",
+    }
+
+    services.openalex_works = [service_answers.openalex_work(3)]  # keyword "Outcomes"
+    harvest(app, client, harvester)
+    record = by_doi(client, "10.5555/lumc.2024.3")
+    assert record["themes"] == []
+    assert record["suggested_themes"] == [
+        {"theme": "population-health", "reason": "keyword 'outcomes'"}
+    ]
+    # Not a theme: searches and reports count the themes people gave.
+    by_theme = client.get(
+        "/api/reports/open-access?scope=all&theme=population-health",
+        headers=as_user("lotte", "librarian"),
+    ).json
+    assert by_theme["years"] == []
+
+    lotte = as_user("lotte", "librarian", **{"If-Match": str(record["revision"])})
+    editable = {"doi", "creators", "keywords", "publication_date", "resource_type", "title"}
+    confirmed = client.put(
+        f"/api/publications/{record['id']}",
+        json={**{k: record[k] for k in editable}, "themes": ["population-health"]},
+        headers=lotte,
+    )
+    assert confirmed.status_code == 200, confirmed.json
+    assert confirmed.json["themes"] == ["population-health"]
+    assert confirmed.json["suggested_themes"] == []

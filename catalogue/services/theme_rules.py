@@ -1,0 +1,80 @@
+"""Suggested innovation themes: administrators' rules, and the suggestions they give a record.
+
+A rule says: records of this department, or with this keyword (OpenAlex's keywords arrive as
+keywords), are suggested this theme.  Harvested and imported works carry no themes of their
+own; the rules suggest some, each with its reason, and a person confirms a suggestion by
+adding the theme to the record.  Suggestions are never themes: searches, facets and reports
+count the themes people gave (docs/intake.md says why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from catalogue.domain.errors import Forbidden, InvalidInput
+from catalogue.models import Department, Record, Theme, ThemeRule, ThemeSuggestion
+from catalogue.services.permissions import Identity
+
+KINDS = ("department", "keyword")
+_CACHE = "theme rules"  # read once per session
+
+
+def rules(session: Session) -> list[ThemeRule]:
+    query = select(ThemeRule).order_by(ThemeRule.kind, ThemeRule.value, ThemeRule.theme_id)
+    return list(session.scalars(query))
+
+
+def replace_rules(
+    session: Session, identity: Identity, given: Iterable[Mapping[str, Any]]
+) -> list[ThemeRule]:
+    """The rules replaced by ``given`` ({kind, value, theme}); administrators only.  Every
+    rule is checked first: an unknown department or theme changes nothing."""
+    if not (identity.has_role("administrator") and identity.allows("admin")):
+        raise Forbidden("Administrators edit the theme rules.")
+    themes = {theme.id for theme in session.scalars(select(Theme)) if not theme.retired}
+    departments = set(session.scalars(select(Department.id)))
+    problems: dict[int, list[str]] = {}
+    wanted: dict[tuple[str, str, str], ThemeRule] = {}
+    for position, rule in enumerate(given):
+        kind, theme = rule["kind"], rule["theme"]
+        value = rule["value"].strip() if kind == "department" else rule["value"].strip().lower()
+        if theme not in themes:
+            problems.setdefault(position, []).append(f"theme: no current theme {theme!r}")
+        if kind == "department" and value not in departments:
+            problems.setdefault(position, []).append(f"value: no department {value!r}")
+        wanted[(kind, value, theme)] = ThemeRule(kind=kind, value=value, theme_id=theme)
+    if problems:
+        raise InvalidInput({"rules": problems})
+    session.execute(delete(ThemeRule))
+    session.add_all(wanted.values())
+    session.flush()
+    session.info.pop(_CACHE, None)
+    return rules(session)
+
+
+def suggest(session: Session, record: Record) -> None:
+    """The record's suggestions, from the rules, as of its departments and keywords now."""
+    departments = set(record.department_ids)
+    keywords = {keyword.strip().lower() for keyword in record.keywords or []}
+    reasons: dict[str, str] = {}
+    known: list[ThemeRule] | None = session.info.get(_CACHE)
+    if known is None:
+        known = session.info[_CACHE] = rules(session)
+    for rule in known:
+        if rule.kind == "department" and rule.value in departments:
+            reasons.setdefault(rule.theme_id, f"department {rule.value}")
+        elif rule.kind == "keyword" and rule.value in keywords:
+            reasons.setdefault(rule.theme_id, f"keyword {rule.value!r}")
+    confirmed = set(record.theme_ids)
+    wanted = {theme: reason for theme, reason in reasons.items() if theme not in confirmed}
+    kept = []
+    for suggestion in record.theme_suggestions:  # changed in place: one row per theme
+        if suggestion.theme_id in wanted:
+            suggestion.reason = wanted.pop(suggestion.theme_id)
+            kept.append(suggestion)
+    kept += [ThemeSuggestion(theme_id=theme, reason=reason) for theme, reason in wanted.items()]
+    record.theme_suggestions = sorted(kept, key=lambda suggestion: suggestion.theme_id)
