@@ -1,9 +1,13 @@
 """Works from outside (a harvest, an import file) taken into the catalogue, one at a time.
 
 A work is matched to a publication by its DOI (in any spelling: identifiers are stored in one
-canonical form), then by its PubMed id, then by its OpenAlex id.  A new work is registered
-and published as found; a known one changes only as :mod:`catalogue.domain.merge` allows
-(never a person's value), audited as ``harvest`` with the source of every field.  What the
+canonical form; a merged duplicate's DOI leads to the record it was merged into), then by
+its other identifiers (PubMed, OpenAlex, its place in an ORCID record, its OAI identifier),
+then (deposits, ORCID works without a DOI) by its title, year and first author.  A new work
+is registered and published as found (a repository deposit never is: it is evidence for a
+publication, or unmatched); a known one changes only as :mod:`catalogue.domain.merge`
+allows (never a person's value), audited as ``harvest`` with the source of every field.
+Works are placed in departments by the people register and suggested themes by the rules.  What the
 source said is kept per record (``record_sources``): the same work found again with the same
 values is *unchanged* without the record even being read, which is what makes a daily
 re-harvest cheap.
@@ -20,13 +24,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.domain.errors import Forbidden, InvalidInput, NotAuthenticated, ServiceError
-from catalogue.domain.matching import family_name, normalised_title
+from catalogue.domain.matching import work_key
 from catalogue.domain.merge import Merged, canonical, digest, is_empty, merge
-from catalogue.models import Creator, Publication, Record, RecordIdentifier, RecordSource, utcnow
+from catalogue.models import Publication, Record, RecordIdentifier, RecordSource, utcnow
 from catalogue.services import openaccess, people, permissions, theme_rules
 from catalogue.services.permissions import Identity
 from catalogue.services.records import publications
@@ -110,26 +114,14 @@ def _doi(incoming: Incoming) -> str | None:
 
 
 def _by_title(session: Session, title: str, year: int, author: str) -> str | None:
-    """The one publication of ``year`` with this title (normalised) whose first creator bears
-    the family name of ``author`` (``Family, Given`` or a name as written); None when no
-    publication or more than one does."""
-    family = family_name(author)
-    if not family:
+    """The one publication with this title, year and first author (the fingerprint every
+    record keeps, :func:`catalogue.domain.matching.work_key`); None when none or several."""
+    key = work_key(title, year, author)
+    if key is None:
         return None
-    first = and_(Creator.record_id == Record.id, Creator.role == "creator", Creator.position == 0)
-    rows = session.execute(
-        select(Record.id, Record.title)
-        .join(Creator, first)
-        .where(
-            Record.kind == "publication",
-            Record.publication_year == year,
-            func.lower(Creator.name).contains(family, autoescape=True),
-        )
+    found = session.scalars(
+        select(Record.id).where(Record.kind == "publication", Record.match_key == key).limit(2)
     ).all()
-    wanted = normalised_title(title)
-    found = [
-        record_id for record_id, found_title in rows if normalised_title(found_title) == wanted
-    ]
     return found[0] if len(found) == 1 else None
 
 

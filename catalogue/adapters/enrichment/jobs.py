@@ -22,10 +22,11 @@ from datetime import timedelta
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from catalogue.adapters import job_queue
 from catalogue.adapters.db import Database
 from catalogue.adapters.enrichment.fill import fill
 from catalogue.adapters.enrichment.http import PoliteClient, ServiceUnavailable, user_agent
@@ -48,7 +49,6 @@ from catalogue.services.openaccess import learn_fully_oa
 log = logging.getLogger(__name__)
 
 KINDS = {"publication": Publication, "dataset": Dataset}
-STALE_AFTER = timedelta(minutes=5)  # a running job without a heartbeat this long is taken over
 PROBLEMS_KEPT = 50
 
 
@@ -206,31 +206,11 @@ class Enricher:
 
     def claim(self, job_id: int | None = None) -> int | None:
         """Take a queued job (or one whose worker went quiet); None when there is none."""
-        with self.db.unit_of_work() as session:
-            query = select(EnrichmentJob).order_by(EnrichmentJob.id).limit(1)
-            if job_id is not None:
-                query = query.where(EnrichmentJob.id == job_id)
-            stale = utcnow() - STALE_AFTER
-            query = query.where(
-                or_(
-                    EnrichmentJob.status == "queued",
-                    (EnrichmentJob.status == "running") & (EnrichmentJob.heartbeat_at < stale),
-                )
-            ).with_for_update(skip_locked=True)
-            job = session.scalar(query)
-            if job is None:
-                return None
-            job.status = "running"
-            job.started_at = job.started_at or utcnow()
-            job.heartbeat_at = utcnow()
-            return job.id
+        return job_queue.claim(self.db, EnrichmentJob, job_id)
 
     def release(self, job_id: int) -> None:
         """Put a job that was stopped back in the queue; it resumes after its cursor."""
-        with self.db.unit_of_work() as session:
-            job = _job(session, job_id)
-            if job.status == "running":
-                job.status = "queued"
+        job_queue.release(self.db, EnrichmentJob, job_id)
 
     def run(
         self,

@@ -1,14 +1,17 @@
 """Harvest jobs: queued by staff (or a daily timer), run by a worker a page at a time.
 
-A page fetched from the service is kept in the job with the cursor of the page after it,
-then worked through a work at a time: each work is saved in one transaction together with
-the job's counts and position.  A job stopped anywhere (Ctrl-C, a worker that died, the
-database gone) resumes at the next work, without asking the service for a page twice and
-without counting a work twice.  Running the same harvest again changes nothing: every work
-comes back ``unchanged`` (see :mod:`catalogue.services.intake`).
+Sources: OpenAlex (the institution's works), ORCID (researchers' works), a repository over
+OAI-PMH (deposits), and uploaded files (CSV, RIS, BibTeX: one page, the whole file).
 
-Workers claim jobs with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; a running job without a
-heartbeat for a while is taken over.
+A page fetched from the service is kept in the job with the cursor of the page after it,
+then worked through ``BATCH`` works at a time, each batch saved in one transaction together
+with the job's counts and position (each work in a savepoint of its own).  A job stopped
+anywhere (Ctrl-C, a worker that died, the database gone) resumes after the last saved batch,
+without asking the service for a page twice and without counting a work twice.  Running the
+same harvest again changes nothing: every work comes back ``unchanged``, found so from a few
+queries per page (see :mod:`catalogue.services.intake`).
+
+Jobs are claimed as enrichment jobs are (:mod:`catalogue.adapters.job_queue`).
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from catalogue.adapters import job_queue
 from catalogue.adapters.db import Database
 from catalogue.adapters.enrichment.http import PoliteClient, ServiceUnavailable, user_agent
 from catalogue.adapters.harvest.oai import OaiFeed
@@ -45,7 +49,6 @@ PUBLIC_URLS = {
     "crossref": "https://api.crossref.org",
     "orcid": "https://pub.orcid.org",
 }
-STALE_AFTER = timedelta(minutes=5)
 PROBLEMS_KEPT = 50
 EARLIEST_YEAR = 1900
 # Works taken in per transaction: fewer commits, and a stop loses at most this much work
@@ -290,31 +293,11 @@ class Harvester:
 
     def claim(self, job_id: int | None = None) -> int | None:
         """Take a queued job (or one whose worker went quiet; a failed one only by its id)."""
-        with self.db.unit_of_work() as session:
-            query = select(HarvestJob).order_by(HarvestJob.id).limit(1)
-            stale = utcnow() - STALE_AFTER
-            takeable = [
-                HarvestJob.status == "queued",
-                (HarvestJob.status == "running") & (HarvestJob.heartbeat_at < stale),
-            ]
-            if job_id is not None:
-                query = query.where(HarvestJob.id == job_id)
-                takeable.append(HarvestJob.status == "failed")
-            job = session.scalar(query.where(or_(*takeable)).with_for_update(skip_locked=True))
-            if job is None:
-                return None
-            job.status = "running"
-            job.started_at = job.started_at or utcnow()
-            job.heartbeat_at = utcnow()
-            job.finished_at = None
-            return job.id
+        return job_queue.claim(self.db, HarvestJob, job_id, failed_too=True)
 
     def release(self, job_id: int) -> None:
         """Put a job that was stopped back in the queue; it resumes where it stopped."""
-        with self.db.unit_of_work() as session:
-            job = _job(session, job_id)
-            if job.status == "running":
-                job.status = "queued"
+        job_queue.release(self.db, HarvestJob, job_id)
 
     # -- running -------------------------------------------------------------------------
 
