@@ -507,6 +507,14 @@ class RecordSchema(StrictSchema):
     related_identifiers = fields.List(
         fields.Nested(RelatedIdentifierSchema), load_default=list, validate=validate.Length(max=500)
     )
+    alternate_identifiers = fields.List(
+        fields.Dict(),
+        dump_only=True,
+        metadata={
+            "description": "Other identifiers of the work, from harvests: "
+            "[{scheme: pmid | openalex, identifier}]"
+        },
+    )
     funding = fields.List(
         fields.Nested(FundingSchema), load_default=list, validate=validate.Length(max=100)
     )

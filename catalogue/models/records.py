@@ -37,9 +37,11 @@ from catalogue.models.base import Base, UTCDateTime, new_record_id, utcnow
 from catalogue.models.vocabularies import Department, Theme
 
 if TYPE_CHECKING:
-    from catalogue.models.harvest import ThemeSuggestion
+    from catalogue.models.harvest import RecordIdentifier, ThemeSuggestion
 
 STATUSES = ("draft", "published", "withdrawn")
+# The kept identifiers a record shows (the others are the catalogue's own bookkeeping).
+PUBLIC_SCHEMES = ("pmid", "openalex")
 KINDS = ("dataset", "publication")
 
 record_themes = Table(
@@ -154,6 +156,10 @@ class Record(Base):
     theme_suggestions: Mapped[list[ThemeSuggestion]] = relationship(
         order_by="ThemeSuggestion.theme_id", cascade="all, delete-orphan"
     )
+    # The other identifiers the work is known by (kept by harvests), read only here.
+    known_identifiers: Mapped[list[RecordIdentifier]] = relationship(
+        order_by="RecordIdentifier.scheme", viewonly=True
+    )
 
     __mapper_args__ = {
         "polymorphic_on": "kind",
@@ -168,6 +174,15 @@ class Record(Base):
     @property
     def department_ids(self) -> list[str]:
         return [department.id for department in self.departments]
+
+    @property
+    def alternate_identifiers(self) -> list[dict[str, str]]:
+        """PubMed and OpenAlex ids of the work (what DataCite calls alternate identifiers)."""
+        return [
+            {"scheme": known.scheme, "identifier": known.value}
+            for known in self.known_identifiers
+            if known.scheme in PUBLIC_SCHEMES
+        ]
 
     @property
     def suggested_themes(self) -> list[dict[str, str]]:

@@ -113,6 +113,7 @@ class RecordService(Generic[R]):
             selectinload(self.model.contributors),
             selectinload(self.model.related_identifiers),
             selectinload(self.model.funding),
+            selectinload(self.model.known_identifiers),
         ]
         if self.model is Dataset:
             options.append(selectinload(Dataset.distributions))

@@ -119,6 +119,13 @@ def test_a_harvest_brings_in_the_institutions_works_and_a_second_changes_nothing
     assert record["journal"]["issn"] == service_answers.issn(1001)
     assert record["journal"]["eissn"] == service_answers.issn(2001)
     assert record["description"] == "We studied outcomes 15"
+    assert record["alternate_identifiers"] == [
+        {"scheme": "openalex", "identifier": "W9000015"},
+        {"scheme": "pmid", "identifier": "30000015"},
+    ]
+    datacite = client.get(f"/records/{record['id']}?format=datacite-json").json
+    alternates = datacite["data"]["attributes"]["identifiers"]
+    assert {"identifier": "30000015", "identifierType": "PMID"} in alternates
     # Free to read at the publisher under CC BY: classified from the harvested evidence.
     assert record["publisher_free_to_read"] is True
     assert record["publisher_license"] == "CC-BY-4.0"

@@ -199,6 +199,10 @@ def _funding(record: dict[str, Any]) -> list[dict[str, Any]]:
     return references
 
 
+# The kept identifiers of a work, as DataCite's alternateIdentifierType names them.
+_ALTERNATE = {"pmid": "PMID", "openalex": "OpenAlex"}
+
+
 def attributes(record: dict[str, Any], site: Site) -> dict[str, Any]:
     """The record as DataCite's REST API names its attributes (schema 4.6)."""
     landing = site.record_url(record["id"])
@@ -225,6 +229,11 @@ def attributes(record: dict[str, Any], site: Site) -> dict[str, Any]:
         for theme in record.get("themes") or []
     ]
     identifiers = [{"identifier": landing, "identifierType": "URL"}] if record.get("doi") else []
+    identifiers += [
+        {"identifier": known["identifier"], "identifierType": _ALTERNATE[known["scheme"]]}
+        for known in record.get("alternate_identifiers") or []
+        if known.get("scheme") in _ALTERNATE
+    ]
     descriptions = (
         [{"description": record["description"], "descriptionType": "Abstract"}]
         if record.get("description")
