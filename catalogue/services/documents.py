@@ -106,12 +106,15 @@ def store_all(session: Session, records: Sequence[Record]) -> list[SearchDocumen
     }
     stored = []
     for record in records:
+        # Rendered before a new document joins the session: rendering may load what the
+        # record shows, and that load flushes whatever is pending.
+        rendered = render(record)
         document = existing.get(record.id)
         if document is None:
             document = SearchDocument(record_id=record.id)
             session.add(document)
         document.revision = record.revision
-        document.document = render(record)
+        document.document = rendered
         stored.append(document)
     return stored
 
