@@ -26,12 +26,13 @@ def _harvester() -> Any:
 
 @main.group()
 def harvest() -> None:
-    """Harvest the institution's works from OpenAlex: queue, run, status, daily.
+    """Harvest the institution's works (OpenAlex), researchers' works (ORCID) and the
+    repository's deposits (OAI-PMH): queue, run, status, daily.
 
-    A harvest registers the works of the institution's authors (by ROR id) over a range of
-    publication years and keeps known ones current: matched by DOI, PubMed id or OpenAlex
-    id, never overwriting what a person entered.  `catalogue worker` runs queued harvests;
-    the commands below run them here, with a progress bar (Ctrl-C stops, resumable).
+    A harvest registers new works and keeps known ones current: matched by DOI, PubMed,
+    OpenAlex or ORCID id (deposits also by title, year and first author), never overwriting
+    what a person entered.  `catalogue worker` runs queued harvests; the commands below run
+    them here, with a progress bar (Ctrl-C stops, `harvest run` resumes).
     """
 
 
