@@ -204,8 +204,10 @@ def demo(
         # The in-process worker retries whatever indexing after a request could not do.
         stop = threading.Event()
         threading.Thread(target=state.indexer.run, args=(stop,), daemon=True).start()
-        # And runs enrichment jobs ("fill from the DOI" on the record form), as a worker would.
-        threading.Thread(target=_run_jobs, args=((_enricher(),), stop, 1.0), daemon=True).start()
+        # And runs enrichment jobs ("fill from the DOI" on the record form), harvests and
+        # imports, as a worker would.
+        runners = (_enricher(), _harvester())
+        threading.Thread(target=_run_jobs, args=(runners, stop, 1.0), daemon=True).start()
         # Flask ignores app.run() inside its own CLI, so serve with werkzeug directly.
         run_simple(host, port, app, threaded=True)
         stop.set()
@@ -281,10 +283,7 @@ def worker(once: bool, batch: int, poll: float, enrichment: bool) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if enrichment:
-        from catalogue.adapters.harvest.jobs import Harvester
-
-        harvester = Harvester(_state().db, _state().settings)
-        runners = (_enricher(), harvester)
+        runners = (_enricher(), _harvester())
         threading.Thread(target=_run_jobs, args=(runners, stop), daemon=True).start()
     console.print("Worker started; Ctrl-C or SIGTERM stops it after the current batch.")
     try:
@@ -672,6 +671,12 @@ def enrich() -> None:
     Open Access evidence for publications and the network FAIR checks for datasets.  `catalogue
     worker` runs queued jobs; `catalogue enrich run` runs them here, with a progress bar.
     """
+
+
+def _harvester() -> Any:
+    from catalogue.adapters.harvest.jobs import Harvester
+
+    return Harvester(_state().db, _state().settings)
 
 
 def _enricher() -> Any:

@@ -13,15 +13,17 @@ from flask.cli import with_appcontext
 from rich.table import Table
 from sqlalchemy import select
 
-from catalogue.cli.commands import _find_user, _progress, _state, console, import_, main
+from catalogue.cli.commands import (
+    _find_user,
+    _harvester,
+    _progress,
+    _state,
+    console,
+    import_,
+    main,
+)
 from catalogue.models import HarvestJob, utcnow
 from catalogue.services.intake import OUTCOMES
-
-
-def _harvester() -> Any:
-    from catalogue.adapters.harvest.jobs import Harvester
-
-    return Harvester(_state().db, _state().settings)
 
 
 @main.group()

@@ -230,3 +230,17 @@ def test_ris_and_bibtex_from_the_command_line(
         ]
     template = runner.invoke(cli, ["import", "template"])
     assert template.output.startswith("title,doi,pmid,")
+
+
+def test_an_import_asks_no_outside_service_so_needs_no_contact_address(
+    app: Flask, client: FlaskClient
+) -> None:
+    import dataclasses
+
+    state = app.extensions["catalogue"]
+    unreachable = Harvester(state.db, dataclasses.replace(state.settings, contact_email=""))
+    queued = client.post(
+        "/api/imports?format=csv", data=b"title\nA work\n", headers=as_user(*LIBRARIAN)
+    )
+    assert unreachable.claim() == queued.json["id"]
+    assert unreachable.run(queued.json["id"]).created == 1

@@ -310,7 +310,7 @@ class Harvester:
         """Work through a claimed job; returns it finished (or as it was when stopped)."""
         with self.db.unit_of_work() as session:
             job = _job(session, job_id)
-            if not self.settings.contact_email:
+            if job.source not in imports.FORMATS and not self.settings.contact_email:
                 # OpenAlex, ORCID and Crossref ask every client for a contact address.
                 return self._end(session, job, "failed", "Set CATALOGUE_CONTACT_EMAIL first.")
             feed = self.feed(job)
