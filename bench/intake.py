@@ -18,8 +18,8 @@ from pathlib import Path
 
 from bench import data
 from bench.search import prepared_state, settings_from_env
+from catalogue.adapters.harvest.feed import START
 from catalogue.adapters.harvest.jobs import Harvester, queue_harvest
-from catalogue.adapters.harvest.openalex import START
 from catalogue.app import CatalogueState
 from catalogue.models import HarvestJob
 from catalogue.services.accounts import ensure_user

@@ -22,6 +22,7 @@ from catalogue.models import data_tables, utcnow
 from catalogue.services.accounts import ensure_user, identity_of, issue_token
 from catalogue.services.vocabularies import EDITABLE, seed_terms, sync_vocabularies
 from tests.conftest import service_url
+from tests.fake_services import FakeServices, fake_services, stand_in_harvester
 
 
 @pytest.fixture(scope="session")
@@ -245,3 +246,16 @@ def publish(client: FlaskClient, kind: str, body: dict[str, Any]) -> dict[str, A
     assert done.status_code == 200, done.json
     record: dict[str, Any] = done.json
     return record
+
+
+@pytest.fixture
+def services() -> Iterator[FakeServices]:
+    """The local stand-in for the outside services (Crossref, OpenAlex, ORCID, a repository...)."""
+    with fake_services() as running:
+        yield running
+
+
+@pytest.fixture
+def harvester(app: Flask, services: FakeServices) -> Any:
+    """A harvesting worker of the test catalogue, asking the stand-in."""
+    return stand_in_harvester(app.extensions["catalogue"], services)

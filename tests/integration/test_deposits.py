@@ -4,10 +4,8 @@ for the publications they match."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -15,22 +13,10 @@ from sqlalchemy import select
 from catalogue.adapters.harvest.jobs import Harvester, queue_deposits
 from catalogue.models import HarvestJob, User
 from tests import service_answers
-from tests.fake_services import FakeServices, fake_services, stand_in_harvester
+from tests.fake_services import FakeServices
 from tests.integration.conftest import as_user, minimal_publication, publish
 
 LIBRARIAN = ("lotte", "librarian")
-
-
-@pytest.fixture
-def services() -> Iterator[FakeServices]:
-    with fake_services() as running:
-        yield running
-
-
-@pytest.fixture
-def harvester(app: Flask, services: FakeServices) -> Harvester:
-    found: Harvester = stand_in_harvester(app.extensions["catalogue"], services)
-    return found
 
 
 def harvest(app: Flask, client: FlaskClient, harvester: Harvester, url: str) -> HarvestJob:

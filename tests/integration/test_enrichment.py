@@ -4,7 +4,6 @@ stand-in for Crossref, Unpaywall, OpenAlex, DataCite and doi.org, saved through 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,17 +14,11 @@ from flask.testing import FlaskClient
 from catalogue.adapters.enrichment.jobs import Enricher
 from catalogue.cli import main as cli
 from tests import service_answers
-from tests.fake_services import FakeServices, Reply, fake_services, stand_in_enricher
+from tests.fake_services import FakeServices, Reply, stand_in_enricher
 from tests.integration.conftest import as_user, minimal_dataset, minimal_publication, publish
 
 LIBRARIAN = ("lotte", "librarian")
 STEWARD = ("sanne", "data_steward")
-
-
-@pytest.fixture
-def services() -> Iterator[FakeServices]:
-    with fake_services() as running:
-        yield running
 
 
 @pytest.fixture

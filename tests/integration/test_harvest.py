@@ -4,7 +4,6 @@ into the real database, read back through the API as a user would."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,24 +16,12 @@ from catalogue.adapters.harvest.jobs import Harvester, queue_harvest, queue_rese
 from catalogue.cli import main as cli
 from catalogue.models import AuditEvent, EnrichmentAnswer, HarvestJob, Record, User, utcnow
 from tests import service_answers
-from tests.fake_services import FakeServices, Reply, fake_services, stand_in_harvester
+from tests.fake_services import FakeServices, Reply
 from tests.integration.conftest import as_user, minimal_publication, publish
 
 LUMC = "https://ror.org/05xvt9f17"
 THEME = "neuroscience"
 LOTTE = "lotte@example.org"
-
-
-@pytest.fixture
-def services() -> Iterator[FakeServices]:
-    with fake_services() as running:
-        yield running
-
-
-@pytest.fixture
-def harvester(app: Flask, services: FakeServices) -> Harvester:
-    found: Harvester = stand_in_harvester(app.extensions["catalogue"], services)
-    return found
 
 
 def librarian(app: Flask, client: FlaskClient) -> User:

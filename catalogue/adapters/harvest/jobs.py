@@ -20,7 +20,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 from catalogue.adapters import job_queue
 from catalogue.adapters.db import Database
 from catalogue.adapters.enrichment.http import PoliteClient, ServiceUnavailable, user_agent
+from catalogue.adapters.harvest.feed import START, Feed, Page
 from catalogue.adapters.harvest.oai import OaiFeed
-from catalogue.adapters.harvest.openalex import START, OpenAlexFeed, Page
+from catalogue.adapters.harvest.openalex import OpenAlexFeed
 from catalogue.adapters.harvest.orcid import OrcidFeed
 from catalogue.config import Settings
 from catalogue.domain.errors import InvalidInput, NotFound
@@ -63,16 +64,6 @@ COUNTERS = {
     "unmatched": "unmatched",
     "failed": "failed",
 }
-
-
-class Feed(Protocol):
-    source: str
-    # Whether the source's answer for a work is kept as the evidence behind its values.
-    keeps_answers: bool
-
-    def fetch(self, cursor: str) -> Page: ...
-
-    def parse(self, raw: Any) -> Incoming: ...
 
 
 class FileFeed:

@@ -24,7 +24,7 @@ from lxml import etree
 
 from catalogue.adapters.enrichment.http import PoliteClient, ServiceUnavailable
 from catalogue.adapters.enrichment.sources import spdx
-from catalogue.adapters.harvest.openalex import START, Page
+from catalogue.adapters.harvest.feed import START, Page
 from catalogue.services.intake import Incoming, NotAWork
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"

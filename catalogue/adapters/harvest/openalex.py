@@ -14,14 +14,13 @@ DOI, type, ISSNs, language and abstract.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from catalogue.adapters.enrichment.http import PoliteClient, ServiceUnavailable
 from catalogue.adapters.enrichment.sources import parse_openalex
+from catalogue.adapters.harvest.feed import Page
 from catalogue.services.intake import Incoming, NotAWork
 
-START = "*"
 PER_PAGE = 100
 
 # OpenAlex work types and the DataCite resource type the catalogue registers them as.
@@ -44,13 +43,6 @@ RESOURCE_TYPES = {
 SHORT_WORKS = {"JournalArticle", "BookChapter", "ConferencePaper", "Preprint"}
 _PMID = re.compile(r"(\d+)/?$")
 _OPENALEX_ID = re.compile(r"(W\d+)$")
-
-
-@dataclass
-class Page:
-    items: list[Any]
-    next_cursor: str | None
-    total: int | None
 
 
 class OpenAlexFeed:

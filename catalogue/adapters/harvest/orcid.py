@@ -16,7 +16,8 @@ from urllib.parse import quote
 
 from catalogue.adapters.enrichment.http import PoliteClient, ServiceUnavailable
 from catalogue.adapters.enrichment.sources import parse_crossref
-from catalogue.adapters.harvest.openalex import SHORT_WORKS, START, Page
+from catalogue.adapters.harvest.feed import START, Page
+from catalogue.adapters.harvest.openalex import SHORT_WORKS
 from catalogue.services.intake import Incoming, NotAWork
 from schemas.identifiers import normalise_doi
 
