@@ -26,6 +26,15 @@ class OpenAccessReportArgsSchema(StrictSchema):
         metadata={"description": "; ".join(f"{k}: {v}" for k, v in REPORT_SCOPES.items())},
     )
     theme = _terms("Only publications with one of these innovation themes")
+    suggested_themes = fields.String(
+        load_default="exclude",
+        validate=validate.OneOf(("exclude", "include")),
+        metadata={
+            "description": "include: count the themes the rules suggested for harvested and "
+            "imported works, not yet confirmed by a person, as themes too (in the theme filter "
+            "and the grouping by theme). exclude (the default): only confirmed themes."
+        },
+    )
     department = _terms("Only publications of one of these departments")
     type = _terms("Only these resource types (DataCite resourceTypeGeneral)")
     year_from = fields.Integer(validate=validate.Range(min=1000, max=3000))

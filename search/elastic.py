@@ -36,7 +36,7 @@ from search.query import (
 )
 from search.suggest import SUGGEST_FIELDS, pick_suggestions
 
-MAPPING_VERSION = 2
+MAPPING_VERSION = 3
 TEXT_FIELDS = ["title^3", "keywords^2", "creators^2", "description", "journal"]
 
 
@@ -44,6 +44,12 @@ def load_mapping(version: int = MAPPING_VERSION) -> dict[str, Any]:
     text = resources.files("search").joinpath("mappings", f"records-v{version}.json").read_text()
     mapping: dict[str, Any] = json.loads(text)
     return mapping
+
+
+def index_mapping_version(index: str) -> int:
+    """The mapping version a physical index was built with, from its name."""
+    version = index.rsplit("-v", 1)[1].split("-", 1)[0]
+    return int(version)
 
 
 class ElasticBackend:
@@ -70,15 +76,30 @@ class ElasticBackend:
         return name
 
     def ensure_index(self) -> str:
-        """The index behind the alias, created (with the alias) if there is none."""
+        """The index behind the alias, created (with the alias) if there is none, and given
+        the fields of the current mapping if it was built with an older one."""
         current = self.current_index()
         if current is None:
             current = self.create_index()
             self.client.indices.update_aliases(
                 actions=[{"add": {"index": current, "alias": self.alias}}]
             )
+        elif index_mapping_version(current) < MAPPING_VERSION:
+            self.add_new_fields(current)
         self._ready = True
         return current
+
+    def add_new_fields(self, index: str) -> None:
+        """Add the current mapping's new fields to an index built with an older mapping.
+
+        Mappings are strict, so without them every document rendered by the upgraded code
+        would be refused until the next reindex.  Versions only ever add fields, which an
+        existing index accepts; the documents already in it gain the new fields' values when
+        ``catalogue search reindex`` renders them again.
+        """
+        self.client.indices.put_mapping(
+            index=index, properties=load_mapping()["mappings"]["properties"]
+        )
 
     def _ensure_once(self) -> None:
         # Never let the engine invent an index from a write, nor fail a search for lack of one.

@@ -27,6 +27,14 @@ class ReportQuery:
     # Records counted through another one, left out (a preprint of a published article in
     # the catalogue: the work is counted once, as its article).
     left_out: tuple[str, ...] = ()
+    # Count the themes the rules suggested (not yet confirmed by a person) as themes too:
+    # in the theme filter and the grouping by theme.
+    include_suggested: bool = False
+
+    @property
+    def theme_field(self) -> str:
+        """The search field holding the themes this query counts."""
+        return "all_themes" if self.include_suggested else "themes"
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,7 @@ class Row:
 
 # -- counting with Elasticsearch ----------------------------------------------------------------
 
-_ES_GROUP_FIELD = {"theme": "themes", "department": "departments", "type": "resource_type"}
+_ES_GROUP_FIELD = {"department": "departments", "type": "resource_type"}
 
 
 def _filters(query: ReportQuery, kind: str) -> list[dict[str, Any]]:
@@ -57,7 +65,7 @@ def _filters(query: ReportQuery, kind: str) -> list[dict[str, Any]]:
         filters.append({"term": {"peer_reviewed": True}})
     for field_name, values in (
         ("resource_type", query.types),
-        ("themes", query.themes),
+        (query.theme_field, query.themes),
         ("departments", query.departments),
     ):
         if values:
@@ -86,6 +94,12 @@ def open_access_search_body(query: ReportQuery) -> dict[str, Any]:
     return _per_year_search(query, filters, {"status": by_status})
 
 
+def _group_field(query: ReportQuery) -> str:
+    if query.group_by == "theme":
+        return query.theme_field
+    return _ES_GROUP_FIELD[str(query.group_by)]
+
+
 def _per_year_search(
     query: ReportQuery, filters: list[dict[str, Any]], per_year: dict[str, Any]
 ) -> dict[str, Any]:
@@ -96,7 +110,7 @@ def _per_year_search(
     if query.group_by:
         aggs = {
             "group": {
-                "terms": {"field": _ES_GROUP_FIELD[query.group_by], "size": 1000},
+                "terms": {"field": _group_field(query), "size": 1000},
                 "aggs": aggs,
             }
         }

@@ -66,7 +66,7 @@ def _documents(session: Session, ids: Iterable[str]) -> dict[str, SearchDocument
         for doc in session.scalars(
             select(SearchDocument).where(SearchDocument.record_id.in_(wanted))
         )
-        if doc.revision == revisions.get(doc.record_id)
+        if doc.revision == revisions.get(doc.record_id) and doc.format == documents.FORMAT
     }
     stale = [record_id for record_id in revisions if record_id not in found]
     for document in documents.store_all(session, list(_load(session, stale).values())):
@@ -232,13 +232,15 @@ class Indexer:
         progress: Callable[[int], None] | None = None,
         chunk: int = 500,
     ) -> int:
-        """Render the stored documents that are missing or out of date (or ``everything``)."""
+        """Render the stored documents that are missing, out of date or of an older format
+        (or ``everything``)."""
         with self.db.reader() as session:
             query = select(Record.id).order_by(Record.id)
             if not everything:
                 query = query.outerjoin(SearchDocument).where(
                     SearchDocument.record_id.is_(None)
                     | (SearchDocument.revision != Record.revision)
+                    | (SearchDocument.format < documents.FORMAT)
                 )
             ids = list(session.scalars(query))
         for start in range(0, len(ids), chunk):

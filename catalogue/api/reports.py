@@ -53,6 +53,7 @@ def _query(args: dict[str, Any]) -> ReportQuery:
         year_from=args.get("year_from"),
         year_to=args.get("year_to"),
         group_by=args.get("group_by"),
+        include_suggested=args.get("suggested_themes") == "include",
     )
 
 

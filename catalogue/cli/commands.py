@@ -343,11 +343,15 @@ def search_status() -> None:
 @click.option(
     "--render",
     is_flag=True,
-    help="Render every stored search document again first (after the document format changed).",
+    help="Render every stored search document again first, not only those missing, out of "
+    "date or of an older format.",
 )
 @with_appcontext
 def search_reindex(render: bool) -> None:
-    """Build a fresh index from the database and swap it in; searches keep working."""
+    """Build a fresh index from the database and swap it in; searches keep working.
+
+    Documents missing, out of date or of an older format (after an upgrade) are rendered
+    again first."""
     indexer = _indexer()
     total = indexer.status().records
     with _progress() as progress:

@@ -40,3 +40,6 @@ class SearchDocument(Base):
     )
     revision: Mapped[int] = mapped_column(Integer)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The document format it was rendered in (``services.documents.FORMAT``; 0: before formats
+    # were numbered): a reindex renders the older ones again first.
+    format: Mapped[int] = mapped_column(Integer, server_default="0", index=True)

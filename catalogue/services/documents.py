@@ -23,6 +23,12 @@ from schemas.records import DatasetSchema, PublicationSchema, without_data_links
 SCHEMAS: dict[str, Schema] = {"dataset": DatasetSchema(), "publication": PublicationSchema()}
 
 
+# The format of the documents ``render`` makes; raise it whenever what it renders changes
+# (with a new mapping in ``search/mappings`` if a field is added), and a reindex renders every
+# older document again.  3: ``all_themes``.
+FORMAT = 3
+
+
 def render(record: Record) -> dict[str, Any]:
     """Filterable fields, and the record exactly as the API shows it (``record``, JSON text)."""
     shown: dict[str, Any] = SCHEMAS[record.kind].dump(record)
@@ -47,6 +53,11 @@ def render(record: Record) -> dict[str, Any]:
         "orcids": [creator.orcid for creator in record.creators if creator.orcid],
         "journal": journal.title if journal else None,
         "themes": [theme.id for theme in record.themes],
+        # What a report counts when it includes the suggested themes (never a search filter).
+        "all_themes": sorted(
+            {theme.id for theme in record.themes}
+            | {s.theme_id for s in record.theme_suggestions if isinstance(record, Publication)}
+        ),
         "departments": [department.id for department in record.departments],
         "resource_type": record.resource_type_id,
         "access_right": record.access_right_id if isinstance(record, Dataset) else None,
@@ -115,6 +126,7 @@ def store_all(session: Session, records: Sequence[Record]) -> list[SearchDocumen
             session.add(document)
         document.revision = record.revision
         document.document = rendered
+        document.format = FORMAT
         stored.append(document)
     return stored
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 
-from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy import and_, case, exists, func, literal, select, union
 from sqlalchemy.orm import Session, aliased
 
 from catalogue.domain.fair import TESTS
@@ -27,8 +27,11 @@ from catalogue.models import (
     Record,
     RelatedIdentifier,
     ReportSnapshot,
+    SearchDocument,
+    ThemeSuggestion,
 )
 from catalogue.models.records import record_departments, record_themes
+from catalogue.services import documents
 from search.reports import (
     FAIR_SUMS,
     UNCLASSIFIED,
@@ -55,7 +58,7 @@ def open_access_report(session: Session, backend: object, query: ReportQuery) ->
     a preprint of an article in the catalogue is counted once, as the article."""
     if query.scope == "all" or "Preprint" in query.types:
         query = replace(query, left_out=preprints_of_articles(session))
-    if isinstance(backend, Aggregating):
+    if isinstance(backend, Aggregating) and _documents_have(session, query):
         counted = open_access_rows_from_aggregations(
             backend.aggregate(open_access_search_body(query))
         )
@@ -68,10 +71,20 @@ def open_access_report(session: Session, backend: object, query: ReportQuery) ->
 
 def fair_report(session: Session, backend: object, query: ReportQuery) -> dict[str, Any]:
     """The FAIR report, counted by the search engine where it can, by SQL otherwise."""
-    if isinstance(backend, Aggregating):
+    if isinstance(backend, Aggregating) and _documents_have(session, query):
         cells = fair_cells_from_aggregations(backend.aggregate(fair_search_body(query)))
         return {**build_fair(cells, query), "counted_by": "elasticsearch"}
     return {**build_fair(fair_cells_sql(session, query), query), "counted_by": "sql"}
+
+
+def _documents_have(session: Session, query: ReportQuery) -> bool:
+    """Whether the search documents hold what this report counts.  Suggested themes are in
+    the documents rendered since the format that added them; until a reindex has rendered the
+    older ones again (the upgrade's step), SQL counts a report that includes them."""
+    if not query.include_suggested:
+        return True
+    older = select(SearchDocument.record_id).where(SearchDocument.format < documents.FORMAT)
+    return not session.scalar(select(exists(older)))
 
 
 TARGET = 100.0
@@ -105,10 +118,22 @@ def open_access_rows_sql(session: Session, query: ReportQuery) -> list[Row]:
     ]
 
 
+def _themes(query: ReportQuery, name: str) -> Any:
+    """(record_id, theme_id) of the themes the query counts: the record's own, and with
+    ``include_suggested`` the suggested ones too (once each)."""
+    if not query.include_suggested:
+        return record_themes.alias(name)
+    suggested = select(ThemeSuggestion.record_id, ThemeSuggestion.theme_id)
+    return union(select(record_themes.c.record_id, record_themes.c.theme_id), suggested).subquery(
+        name
+    )
+
+
 def _grouping(query: ReportQuery) -> tuple[Any, list[Any]]:
     """The column to group by, and the joins it needs."""
     if query.group_by == "theme":
-        return record_themes.c.theme_id, [(record_themes, record_themes.c.record_id == Record.id)]
+        themes = _themes(query, "group_themes")
+        return themes.c.theme_id, [(themes, themes.c.record_id == Record.id)]
     if query.group_by == "department":
         return record_departments.c.department_id, [
             (record_departments, record_departments.c.record_id == Record.id)
@@ -133,7 +158,7 @@ def _sql_filters(query: ReportQuery, kind: str) -> list[Any]:
     # Aliases: grouped by theme (or department) the outer query joins the same table, and the
     # filter must ask its own copy, not correlate to the grouping's row.
     if query.themes:
-        themed = record_themes.alias("filter_themes")
+        themed = _themes(query, "filter_themes")
         conditions.append(
             exists().where(
                 and_(themed.c.record_id == Record.id, themed.c.theme_id.in_(query.themes))
@@ -231,6 +256,7 @@ def build_open_access(rows: Iterable[Row], query: ReportQuery) -> dict[str, Any]
         "scope_description": REPORT_SCOPES[query.scope],
         "filters": {
             "theme": list(query.themes),
+            "suggested_themes": "include" if query.include_suggested else "exclude",
             "department": list(query.departments),
             "type": list(query.types),
             "year_from": query.year_from,

@@ -3,8 +3,9 @@
 A rule says: records of this department, or with this keyword (OpenAlex's keywords arrive as
 keywords), are suggested this theme.  Harvested and imported works carry no themes of their
 own; the rules suggest some, each with its reason, and a person confirms a suggestion by
-adding the theme to the record.  Suggestions are never themes: searches, facets and reports
-count the themes people gave (docs/intake.md says why).
+adding the theme to the record.  Suggestions are never themes: searches, facets and exports
+count the themes people gave, and reports do unless asked to include the suggestions too
+(docs/intake.md says why).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.domain.errors import Forbidden, InvalidInput
 from catalogue.models import Department, Record, Theme, ThemeRule, ThemeSuggestion
+from catalogue.services import documents
 from catalogue.services.permissions import Identity
 
 KINDS = ("department", "keyword")
@@ -71,6 +73,9 @@ def suggest(session: Session, record: Record) -> None:
             reasons.setdefault(rule.theme_id, f"keyword {rule.value!r}")
     confirmed = set(record.theme_ids)
     wanted = {theme: reason for theme, reason in reasons.items() if theme not in confirmed}
+    before = [(s.theme_id, s.reason) for s in record.theme_suggestions]
+    if before == sorted(wanted.items()):
+        return
     kept = []
     for suggestion in record.theme_suggestions:  # changed in place: one row per theme
         if suggestion.theme_id in wanted:
@@ -78,3 +83,5 @@ def suggest(session: Session, record: Record) -> None:
             kept.append(suggestion)
     kept += [ThemeSuggestion(theme_id=theme, reason=reason) for theme, reason in wanted.items()]
     record.theme_suggestions = sorted(kept, key=lambda suggestion: suggestion.theme_id)
+    # The record shows its suggestions and reports may count them: its document follows.
+    documents.index_at_commit(session, record)

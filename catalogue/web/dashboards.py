@@ -53,6 +53,7 @@ def _query(args: dict[str, Any], scope: str) -> ReportQuery:
         types=tuple(args.get("type", ())),
         year_from=args.get("year_from"),
         year_to=args.get("year_to"),
+        include_suggested=args.get("suggested_themes") == "include",
     )
 
 

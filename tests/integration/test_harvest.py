@@ -10,11 +10,13 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from catalogue.adapters.harvest.jobs import Harvester, queue_harvest, queue_researchers
 from catalogue.cli import main as cli
 from catalogue.models import AuditEvent, EnrichmentAnswer, HarvestJob, Record, User, utcnow
+from catalogue.services.reports import open_access_report
+from search.reports import ReportQuery
 from tests import service_answers
 from tests.fake_services import FakeServices, Reply
 from tests.integration.conftest import as_user, minimal_publication, publish
@@ -526,3 +528,74 @@ def test_rules_suggest_themes_that_a_person_confirms_and_reports_count_only_conf
     assert confirmed.status_code == 200, confirmed.json
     assert confirmed.json["themes"] == ["population-health"]
     assert confirmed.json["suggested_themes"] == []
+
+
+def _theme_totals(report: dict[str, Any]) -> dict[str, int]:
+    return {group["key"]: sum(y["total"] for y in group["years"]) for group in report["groups"]}
+
+
+def test_a_report_counts_suggested_themes_when_asked_the_same_from_both_engines(
+    app: Flask, client: FlaskClient, harvester: Harvester, services: FakeServices
+) -> None:
+    ada, lotte = as_user("ada", "administrator"), as_user("lotte", "librarian")
+    rules = {"rules": [{"kind": "keyword", "value": "outcomes", "theme": "population-health"}]}
+    assert client.put("/api/theme-rules", json=rules, headers=ada).status_code == 200
+    services.openalex_works = [service_answers.openalex_work(n) for n in range(6)]
+    harvest(app, client, harvester)
+    # Anna's own article, with the theme she gave it (rules suggest for harvested and
+    # imported works only).
+    publish(client, "publications", minimal_publication(publication_date="2024-05-01"))
+
+    url = "/api/reports/open-access?scope=all&group_by=theme"
+    confirmed = client.get(url, headers=lotte).json
+    assert confirmed["filters"]["suggested_themes"] == "exclude"
+    assert _theme_totals(confirmed) == {THEME: 1}
+    suggested = client.get(f"{url}&suggested_themes=include", headers=lotte).json
+    assert suggested["filters"]["suggested_themes"] == "include"
+    assert suggested["counted_by"] == "elasticsearch"
+    assert _theme_totals(suggested) == {THEME: 1, "population-health": 6}
+    only = client.get(
+        "/api/reports/open-access?scope=all&theme=population-health&suggested_themes=include",
+        headers=lotte,
+    ).json
+    assert [(year["year"], year["total"]) for year in only["years"]] == [(2024, 6)]
+    page = client.get(
+        "/open-access?scope=all&theme=population-health&suggested_themes=include",
+        headers={"Accept": "text/html"},
+    ).get_data(as_text=True)
+    assert 'name="suggested_themes" value="include" checked' in page
+    assert "no person has confirmed them yet" in page
+    assert '<th scope="row">2024</th><td>6</td>' in page
+
+    state = app.extensions["catalogue"]
+    queries = [
+        ReportQuery(scope="all", group_by="theme", include_suggested=True),
+        ReportQuery(scope="all", themes=("population-health",), include_suggested=True),
+        ReportQuery(scope="all", themes=("population-health", THEME), include_suggested=True,
+                    group_by="theme"),
+        ReportQuery(scope="articles", group_by="department", include_suggested=True),
+    ]  # fmt: skip
+    with state.db.reader() as session:
+        for query in queries:
+            from_search = open_access_report(session, state.backend, query)
+            from_sql = open_access_report(session, None, query)
+            assert (from_search.pop("counted_by"), from_sql.pop("counted_by")) == (
+                "elasticsearch",
+                "sql",
+            )
+            assert from_search == from_sql
+
+    # Before an upgrade's reindex some documents lack the suggestions: SQL counts meanwhile.
+    with state.db.unit_of_work() as session:
+        session.execute(text("UPDATE search_documents SET format = 0"))
+    meanwhile = client.get(f"{url}&suggested_themes=include", headers=lotte).json
+    assert meanwhile["counted_by"] == "sql"
+    assert _theme_totals(meanwhile) == {THEME: 1, "population-health": 6}
+    assert client.get(url, headers=lotte).json["counted_by"] == "elasticsearch"
+    state.indexer.reindex()
+    after = client.get(f"{url}&suggested_themes=include", headers=lotte).json
+    assert after["counted_by"] == "elasticsearch"
+    assert _theme_totals(after) == {THEME: 1, "population-health": 6}
+
+    wrong = client.get(f"{url}&suggested_themes=maybe", headers=lotte)
+    assert wrong.status_code == 422 and "suggested_themes" in wrong.json["errors"]["query"]

@@ -22,7 +22,7 @@ from catalogue.services.accounts import ensure_user, identity_of
 from catalogue.services.permissions import Identity
 from catalogue.services.records import datasets
 from schemas.records import DatasetSchema
-from search.elastic import ElasticBackend
+from search.elastic import MAPPING_VERSION, ElasticBackend, load_mapping
 from search.query import Action, BulkReport, IndexAction
 from tests.integration.conftest import (
     as_user,
@@ -375,6 +375,45 @@ def test_documents_missing_or_out_of_date_are_rendered_again(
     assert index_versions(state) == database_versions(state)
     hit = state.search.client.get(index=state.backend.alias, id=ids[1])  # type: ignore[union-attr]
     assert hit["_source"]["title"] == "D 1"
+
+
+def test_an_index_of_an_older_mapping_takes_new_documents_and_a_reindex_renders_old_ones(
+    app: Flask, researcher: Identity
+) -> None:
+    """An upgrade: the index was built with mapping 2 and the stored documents have no format.
+    Writes go on at once (strict mappings would refuse the new fields), and the next reindex
+    renders the older documents again and builds an index of the current mapping."""
+    state = state_of(app)
+    backend = state.backend
+    assert isinstance(backend, ElasticBackend)
+    older = register(state, 2, researcher)
+    state.indexer.drain()
+    backend.drop_indices()
+    old_mapping = load_mapping(2)
+    old_index = f"{backend.alias}-v2-20250101000000000000"
+    backend.client.indices.create(
+        index=old_index, settings=old_mapping["settings"], mappings=old_mapping["mappings"]
+    )
+    backend.client.indices.update_aliases(
+        actions=[{"add": {"index": old_index, "alias": backend.alias}}]
+    )
+    with state.db.unit_of_work() as session:
+        session.execute(text("UPDATE search_documents SET format = 0"))
+
+    upgraded = ElasticBackend(backend.engine)  # as the upgraded app starts
+    assert upgraded.ensure_index() == old_index
+    fields = backend.client.indices.get_mapping(index=old_index)[old_index]["mappings"]
+    assert "all_themes" in fields["properties"]
+    newer = register(state, 1, researcher)  # rendered with all_themes: accepted
+    state.indexer.drain()
+    assert index_versions(state) == {newer[0]: 2}
+    assert pending(state) == 0
+
+    assert state.indexer.render() == 2  # the two of format 0, not the new one
+    index = state.indexer.reindex()
+    assert index.startswith(f"{backend.alias}-v{MAPPING_VERSION}-")
+    assert set(index_versions(state)) == {*older, *newer}
+    assert state.indexer.verify(repair=False).ok
 
 
 def test_the_worker_wakes_when_a_change_commits_not_at_its_next_poll(
