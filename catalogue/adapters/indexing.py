@@ -351,7 +351,11 @@ class Indexer:
                 )
             )
             records = session.scalar(select(func.count()).select_from(Record)) or 0
-        return IndexStatus(backlog, oldest, failing, [e for e in errors if e], records)
+            older = SearchDocument.format < documents.FORMAT
+            older_format = session.scalar(select(func.count()).where(older)) or 0
+        return IndexStatus(
+            backlog, oldest, failing, [e for e in errors if e], records, older_format
+        )
 
 
 @dataclass
@@ -374,6 +378,7 @@ class IndexStatus:
     failing: int
     recent_errors: list[str]
     records: int
+    older_format: int = 0  # stored documents rendered in an older format
 
 
 def _merge(

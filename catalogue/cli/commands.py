@@ -330,6 +330,9 @@ def search_status() -> None:
     table.add_row("changes waiting", str(status.backlog))
     table.add_row("oldest waiting since", str(status.oldest_pending or "-"))
     table.add_row("changes failing (retrying)", str(status.failing))
+    table.add_row(
+        "documents of an older format (run `catalogue search reindex`)", str(status.older_format)
+    )
     try:
         table.add_row("documents in the index", str(_state().backend.count()))
     except Exception as exc:

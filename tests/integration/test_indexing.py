@@ -409,11 +409,13 @@ def test_an_index_of_an_older_mapping_takes_new_documents_and_a_reindex_renders_
     assert index_versions(state) == {newer[0]: 2}
     assert pending(state) == 0
 
+    assert state.indexer.status().older_format == 2  # `catalogue search status` says so
     assert state.indexer.render() == 2  # the two of format 0, not the new one
     index = state.indexer.reindex()
     assert index.startswith(f"{backend.alias}-v{MAPPING_VERSION}-")
     assert set(index_versions(state)) == {*older, *newer}
     assert state.indexer.verify(repair=False).ok
+    assert state.indexer.status().older_format == 0
 
 
 def test_the_worker_wakes_when_a_change_commits_not_at_its_next_poll(
