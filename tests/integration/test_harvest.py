@@ -511,6 +511,15 @@ def test_rules_suggest_themes_that_a_person_confirms_and_reports_count_only_conf
     assert record["suggested_themes"] == [
         {"theme": "population-health", "reason": "keyword 'outcomes'"}
     ]
+    # The pages show them as suggestions: on the record, and beside the box that confirms one.
+    page_headers = {"Accept": "text/html", **as_user("lotte", "librarian")}
+    page = client.get(f"/records/{record['id']}", headers=page_headers).get_data(as_text=True)
+    assert "Suggested themes" in page and "(keyword &#39;outcomes&#39;)" in page
+    assert f"/records/{record['id']}/edit#themes" in page
+    form = client.get(f"/records/{record['id']}/edit", headers=page_headers).get_data(as_text=True)
+    box = form.index('name="themes" value="population-health"')
+    assert "suggested: keyword &#39;outcomes&#39;" in form[box : box + 200]
+    assert 'value="population-health" checked' not in form
     # Not a theme: searches and reports count the themes people gave.
     by_theme = client.get(
         "/api/reports/open-access?scope=all&theme=population-health",
