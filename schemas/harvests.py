@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
+from catalogue.domain.terms import THEME_RULE_KINDS
 from schemas.identifiers import ORCID, ROR
 from schemas.records import StrictSchema
 
@@ -135,13 +136,16 @@ class ImportReportSchema(Schema):
 class ThemeRuleSchema(StrictSchema):
     kind = fields.String(
         required=True,
-        validate=validate.OneOf(("department", "keyword")),
-        metadata={"description": "department: records of a department; keyword: with a keyword"},
+        validate=validate.OneOf(tuple(THEME_RULE_KINDS)),
+        metadata={"description": "; ".join(f"{k}: {v}" for k, v in THEME_RULE_KINDS.items())},
     )
     value = fields.String(
         required=True,
         validate=validate.Length(min=1, max=200),
-        metadata={"description": "A department id, or a keyword (compared case-insensitively)"},
+        metadata={
+            "description": "A department id, a keyword or a topic's name (both compared "
+            "case-insensitively)"
+        },
     )
     theme = fields.String(
         required=True, attribute="theme_id", data_key="theme", validate=validate.Length(max=64)

@@ -333,6 +333,30 @@ def issn(number: int) -> str:
     return f"{digits[:4]}-{digits[4:]}{'X' if check == 10 else check}"
 
 
+# Topics as OpenAlex files works: a topic within a subfield, a field and a domain.
+_OPENALEX_TOPICS = [
+    {
+        "id": "https://openalex.org/T10307",
+        "display_name": "Migraine and Headache Studies",
+        "score": 0.99,
+        "subfield": {"id": "https://openalex.org/subfields/2728", "display_name": "Neurology"},
+        "field": {"id": "https://openalex.org/fields/28", "display_name": "Neuroscience"},
+        "domain": {"id": "https://openalex.org/domains/1", "display_name": "Life Sciences"},
+    },
+    {
+        "id": "https://openalex.org/T10158",
+        "display_name": "Heart Failure Treatment and Management",
+        "score": 0.97,
+        "subfield": {
+            "id": "https://openalex.org/subfields/2705",
+            "display_name": "Cardiology and Cardiovascular Medicine",
+        },
+        "field": {"id": "https://openalex.org/fields/27", "display_name": "Medicine"},
+        "domain": {"id": "https://openalex.org/domains/4", "display_name": "Health Sciences"},
+    },
+]
+
+
 def openalex_work(number: int, year: int = 2024, **changes: Any) -> dict[str, Any]:
     """Work ``number`` of an institution, as OpenAlex's ``/works`` lists it: varied in type,
     journal, Open Access locations and authors, the same every time it is asked for."""
@@ -412,6 +436,7 @@ def openalex_work(number: int, year: int = 2024, **changes: Any) -> dict[str, An
         "authorships": authors,
         "keywords": [{"id": "https://openalex.org/keywords/outcomes", "display_name": "Outcomes",
                       "score": 0.6}],
+        "topics": [_OPENALEX_TOPICS[number % 2]],
         "abstract_inverted_index": {"We": [0], "studied": [1], "outcomes": [2], str(number): [3]},
         "cited_by_count": number % 50,
         "updated_date": f"{year}-12-01T00:00:00",

@@ -19,3 +19,11 @@ GROUPS = ("theme", "department", "type")
 
 # The metadata services enrichment asks (catalogue.adapters.enrichment.sources holds how).
 SOURCES = ("crossref", "unpaywall", "openalex", "datacite", "doi")
+
+# What a theme rule looks at: records of a department, with a keyword, or of an OpenAlex
+# topic (the topic, its subfield or its field, by name).
+THEME_RULE_KINDS = {
+    "department": "records of a department (its id)",
+    "keyword": "records with a keyword",
+    "topic": "works OpenAlex files under a topic, subfield or field (its name)",
+}

@@ -40,6 +40,9 @@ class RecordSource(Base):
     source: Mapped[str] = mapped_column(String(16), primary_key=True)
     digest: Mapped[str] = mapped_column(String(64))
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # What it said beyond the record's fields (``Incoming.facts``): the topics it files the work
+    # under, which the theme rules read.
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -355,6 +355,7 @@ def _remember(session: Session, record_id: str, incoming: Incoming) -> None:
         session.add(said)
     said.digest = incoming.digest
     said.fields = canonical(incoming.fields)
+    said.facts = canonical(incoming.facts) or None
     said.seen_at = utcnow()
     for scheme, value in incoming.identifiers.items():
         if value and session.get(RecordIdentifier, (scheme, value)) is None:

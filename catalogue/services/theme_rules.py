@@ -1,7 +1,8 @@
 """Suggested innovation themes: administrators' rules, and the suggestions they give a record.
 
-A rule says: records of this department, or with this keyword (OpenAlex's keywords arrive as
-keywords), are suggested this theme.  Harvested and imported works carry no themes of their
+A rule says: records of this department, with this keyword (OpenAlex's keywords arrive as
+keywords), or filed by OpenAlex under this topic (or its subfield or field), are suggested
+this theme.  Harvested and imported works carry no themes of their
 own; the rules suggest some, each with its reason, and a person confirms a suggestion by
 adding the theme to the record.  Suggestions are never themes: searches, facets and exports
 count the themes people gave, and reports do unless asked to include the suggestions too
@@ -17,11 +18,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from catalogue.domain.errors import Forbidden, InvalidInput
-from catalogue.models import Department, Record, Theme, ThemeRule, ThemeSuggestion
+from catalogue.models import Department, Record, RecordSource, Theme, ThemeRule, ThemeSuggestion
 from catalogue.services import documents
 from catalogue.services.permissions import Identity
 
-KINDS = ("department", "keyword")
 _CACHE = "theme rules"  # read once per session
 
 
@@ -59,9 +59,17 @@ def replace_rules(
 
 
 def suggest(session: Session, record: Record) -> None:
-    """The record's suggestions, from the rules, as of its departments and keywords now."""
+    """The record's suggestions, from the rules, as of its departments, keywords and the
+    topics its sources file it under now."""
     departments = set(record.department_ids)
     keywords = {keyword.strip().lower() for keyword in record.keywords or []}
+    topics = {
+        str(topic).lower()
+        for facts in session.scalars(
+            select(RecordSource.facts).where(RecordSource.record_id == record.id)
+        )
+        for topic in (facts or {}).get("topics", [])
+    }
     reasons: dict[str, str] = {}
     known: list[ThemeRule] | None = session.info.get(_CACHE)
     if known is None:
@@ -71,6 +79,8 @@ def suggest(session: Session, record: Record) -> None:
             reasons.setdefault(rule.theme_id, f"department {rule.value}")
         elif rule.kind == "keyword" and rule.value in keywords:
             reasons.setdefault(rule.theme_id, f"keyword {rule.value!r}")
+        elif rule.kind == "topic" and rule.value in topics:
+            reasons.setdefault(rule.theme_id, f"OpenAlex topic {rule.value!r}")
     confirmed = set(record.theme_ids)
     wanted = {theme: reason for theme, reason in reasons.items() if theme not in confirmed}
     before = [(s.theme_id, s.reason) for s in record.theme_suggestions]

@@ -8,7 +8,7 @@ user agent; an API key, when configured, in ``api_key``.
 A work becomes publication fields in the API's wire form, plus its PubMed and OpenAlex ids.
 What enrichment reads from an OpenAlex answer (Open Access locations, journal, authors with
 ORCID and ROR, keywords) is read the same way (:func:`parse_openalex`); a harvest adds the
-DOI, type, ISSNs, language and abstract.
+DOI, type, ISSNs, language, abstract, and the topics the theme rules read.
 """
 
 from __future__ import annotations
@@ -141,7 +141,21 @@ def parse_work(raw: Any) -> Incoming:
     if isinstance(journal, dict) and isinstance(journal_source.get("is_oa"), bool):
         # OpenAlex's word on the journal being fully Open Access (DOAJ listed or not).
         facts["journal_fully_oa"] = journal_source["is_oa"]
+    if topics := _topics(raw.get("topics")):
+        facts["topics"] = topics  # for the theme rules: never written to the record
     return Incoming("openalex", openalex_id, fields, identifiers, facts)
+
+
+def _topics(value: Any) -> list[str]:
+    """The names OpenAlex files the work under: each topic with its subfield and field
+    ("Migraine and Headache Studies", "Neurology", "Medicine"), in lower case."""
+    names: set[str] = set()
+    for topic in value if isinstance(value, list) else []:
+        topic = _dict(topic)
+        for part in (topic, _dict(topic.get("subfield")), _dict(topic.get("field"))):
+            if isinstance(part.get("display_name"), str) and part["display_name"].strip():
+                names.add(part["display_name"].strip().lower())
+    return sorted(names)
 
 
 def _dict(value: Any) -> dict[str, Any]:

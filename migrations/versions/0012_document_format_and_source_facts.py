@@ -1,4 +1,5 @@
-"""search documents name the format they were rendered in
+"""search documents name the format they were rendered in; what a harvest's source said
+beyond the record's fields is kept (its topics, for the theme rules)
 
 Revision ID: 0012
 Revises: 0011
@@ -26,9 +27,13 @@ def upgrade() -> None:
     with op.batch_alter_table("search_documents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("format", sa.Integer(), server_default="0", nullable=False))
         batch_op.create_index(batch_op.f("ix_search_documents_format"), ["format"], unique=False)
+    with op.batch_alter_table("record_sources", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("facts", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("record_sources", schema=None) as batch_op:
+        batch_op.drop_column("facts")
     with op.batch_alter_table("search_documents", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_search_documents_format"))
         batch_op.drop_column("format")
