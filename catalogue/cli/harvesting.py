@@ -1,6 +1,6 @@
-"""``catalogue harvest``, ``catalogue import`` and ``catalogue people``: the institution's
-works from OpenAlex, ORCID and the repository (now or every day), from files (CSV, RIS,
-BibTeX), and the people register that places them in departments."""
+"""``catalogue harvest``, ``import``, ``people`` and ``theme-rules``: the institution's works
+from OpenAlex, ORCID and the repository (now or every day), from files (CSV, RIS, BibTeX),
+the people register that places them in departments, and the rules that suggest themes."""
 
 from __future__ import annotations
 
@@ -369,3 +369,31 @@ def people_import(file: Path) -> None:
                 console.print(f"  {where}: {'; '.join(messages)}", soft_wrap=True)
             raise click.UsageError(exc.message) from exc
     console.print(f"the people register holds {count} rows")
+
+
+@main.group("theme-rules")
+def theme_rules_group() -> None:
+    """The rules that suggest innovation themes for harvested and imported works (edited
+    with ``PUT /api/theme-rules``)."""
+
+
+@theme_rules_group.command("apply")
+@click.option("--chunk", default=200, show_default=True, help="Works per transaction")
+@with_appcontext
+def theme_rules_apply(chunk: int) -> None:
+    """Refresh every harvested and imported work's suggested themes from the rules as they
+    are now (after the rules changed; harvests refresh the works they find changed)."""
+    from catalogue.services import theme_rules
+
+    state = _state()
+    with state.db.reader() as session:
+        works = theme_rules.works_the_rules_suggest_for(session)
+    changed = 0
+    with _progress() as progress:
+        task = progress.add_task("Applying the theme rules", total=len(works))
+        for start in range(0, len(works), chunk):
+            part = works[start : start + chunk]
+            with state.db.unit_of_work() as session:
+                changed += theme_rules.apply(session, part)
+            progress.advance(task, len(part))
+    console.print(f"{len(works)} works: suggestions changed for {changed}")

@@ -15,10 +15,18 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from catalogue.domain.errors import Forbidden, InvalidInput
-from catalogue.models import Department, Record, RecordSource, Theme, ThemeRule, ThemeSuggestion
+from catalogue.models import (
+    Department,
+    Publication,
+    Record,
+    RecordSource,
+    Theme,
+    ThemeRule,
+    ThemeSuggestion,
+)
 from catalogue.services import documents
 from catalogue.services.permissions import Identity
 
@@ -58,9 +66,30 @@ def replace_rules(
     return rules(session)
 
 
-def suggest(session: Session, record: Record) -> None:
+def works_the_rules_suggest_for(session: Session) -> list[str]:
+    """The harvested and imported works (those a source describes), by id."""
+    query = select(RecordSource.record_id).distinct().order_by(RecordSource.record_id)
+    return list(session.scalars(query))
+
+
+def apply(session: Session, record_ids: Iterable[str]) -> int:
+    """The suggestions of these works, refreshed from the rules as they are now (after the
+    rules changed); how many works' suggestions changed."""
+    works = session.scalars(
+        select(Publication)
+        .where(Publication.id.in_(list(record_ids)))
+        .options(
+            selectinload(Publication.themes),
+            selectinload(Publication.departments),
+            selectinload(Publication.theme_suggestions),
+        )
+    )
+    return sum(suggest(session, work) for work in works)
+
+
+def suggest(session: Session, record: Record) -> bool:
     """The record's suggestions, from the rules, as of its departments, keywords and the
-    topics its sources file it under now."""
+    topics its sources file it under now; whether they changed."""
     departments = set(record.department_ids)
     keywords = {keyword.strip().lower() for keyword in record.keywords or []}
     topics = {
@@ -85,7 +114,7 @@ def suggest(session: Session, record: Record) -> None:
     wanted = {theme: reason for theme, reason in reasons.items() if theme not in confirmed}
     before = [(s.theme_id, s.reason) for s in record.theme_suggestions]
     if before == sorted(wanted.items()):
-        return
+        return False
     kept = []
     for suggestion in record.theme_suggestions:  # changed in place: one row per theme
         if suggestion.theme_id in wanted:
@@ -95,3 +124,4 @@ def suggest(session: Session, record: Record) -> None:
     record.theme_suggestions = sorted(kept, key=lambda suggestion: suggestion.theme_id)
     # The record shows its suggestions and reports may count them: its document follows.
     documents.index_at_commit(session, record)
+    return True

@@ -544,7 +544,11 @@ def _theme_totals(report: dict[str, Any]) -> dict[str, int]:
 
 
 def test_a_report_counts_suggested_themes_when_asked_the_same_from_both_engines(
-    app: Flask, client: FlaskClient, harvester: Harvester, services: FakeServices
+    app: Flask,
+    client: FlaskClient,
+    harvester: Harvester,
+    services: FakeServices,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ada, lotte = as_user("ada", "administrator"), as_user("lotte", "librarian")
     rules = {
@@ -621,3 +625,16 @@ def test_a_report_counts_suggested_themes_when_asked_the_same_from_both_engines(
 
     wrong = client.get(f"{url}&suggested_themes=maybe", headers=lotte)
     assert wrong.status_code == 422 and "suggested_themes" in wrong.json["errors"]["query"]
+
+    # The rules change: `catalogue theme-rules apply` refreshes the works, and the report.
+    fewer = {"rules": rules["rules"][1:]}
+    assert client.put("/api/theme-rules", json=fewer, headers=ada).status_code == 200
+    for name, value in harvester.settings.to_environ().items():
+        monkeypatch.setenv(name, value)
+    applied = CliRunner().invoke(cli, ["theme-rules", "apply"])
+    assert applied.exit_code == 0, applied.output
+    assert "6 works: suggestions changed for 6" in applied.output
+    final = client.get(f"{url}&suggested_themes=include", headers=lotte).json
+    assert _theme_totals(final) == {THEME: 4, "cardiovascular": 3}
+    again = CliRunner().invoke(cli, ["theme-rules", "apply"])
+    assert "6 works: suggestions changed for 0" in again.output
