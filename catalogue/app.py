@@ -17,14 +17,17 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from catalogue.adapters import logs
 from catalogue.adapters.db import Database
 from catalogue.adapters.fdp_index import IndexPinger
 from catalogue.adapters.indexing import Indexer
+from catalogue.api import metrics
 from catalogue.api.context import close_session
 from catalogue.api.health import PROBE_PATHS
 from catalogue.api.identity import check_csrf, current_identity, require_login_for_changes
 from catalogue.api.jsonio import OrjsonProvider
 from catalogue.api.ratelimit import LocalCounters  # noqa: F401  (registers ``local://``)
+from catalogue.api.request_ids import carry_request_ids
 from catalogue.api.routing import ID_SCHEMA, IdConverter
 from catalogue.api.security_headers import add_security_headers
 from catalogue.config import Settings
@@ -68,6 +71,7 @@ class CatalogueState:
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    logs.configure(settings.log_format, settings.log_level, settings.is_production)
     # No application-wide static folder: each blueprint serves its own files.
     app = Flask(__name__, instance_relative_config=False, static_folder=None)
     app.json = OrjsonProvider(app)
@@ -152,6 +156,8 @@ def create_app(settings: Settings | None = None) -> Flask:
                 "timeout": 10,
             },
         )
+    metrics.time_requests(app)  # first: its clock spans every other hook
+    carry_request_ids(app)
     # Registered before the rate limiter, so they run after the limiter has added its headers.
     app.after_request(_retry_after_only_when_refused)
     add_security_headers(app, https_only=settings.is_production)
@@ -193,6 +199,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(accounts.blp)
     api.register_blueprint(health.blp)
     api.register_blueprint(health.probes)
+    app.register_blueprint(metrics.blp)
     app.register_blueprint(auth.blp)
     app.register_blueprint(docs.blp)
     app.register_blueprint(pages.blp)
@@ -215,12 +222,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
+UNLIMITED_PATHS = (*PROBE_PATHS, metrics.METRICS_PATH)
+
+
 def _limit_anonymous_use(app: Flask, settings: Settings) -> None:
-    """Anonymous callers are rate-limited per client address; signed-in callers and the
-    liveness and readiness probes are not."""
+    """Anonymous callers are rate-limited per client address; signed-in callers, the
+    liveness and readiness probes and Prometheus' scrapes are not."""
 
     def exempt() -> bool:
-        if request.path in PROBE_PATHS:  # an orchestrator's probes are never refused
+        if request.path in UNLIMITED_PATHS:  # probes and scrapes are never refused
             return True
         try:
             return not current_identity().is_anonymous

@@ -91,6 +91,11 @@ class Settings:
     token_max_days: int = 365
     anonymous_rate_limit: str = "300 per minute"
     rate_limit_storage: str = "local://"  # catalogue.api.ratelimit: in-process counters
+    # Log lines: json, text, or auto (JSON in production); and the level (docs/operations.md).
+    log_format: str = "auto"
+    log_level: str = "INFO"
+    # When set, /metrics answers only "Authorization: Bearer <this>" (docs/operations.md).
+    metrics_token: str = field(default="", repr=False)
     # How many reverse proxies in front of the app set X-Forwarded-For (for client addresses).
     proxy_hops: int = 0
     # Enrichment from Crossref, Unpaywall, OpenAlex, DataCite and doi.org.  The services ask
@@ -208,6 +213,10 @@ class Settings:
     def validated(self) -> Settings:
         if self.env not in {"development", "production"}:
             raise ConfigError("CATALOGUE_ENV must be 'development' or 'production'")
+        if self.log_format not in {"auto", "json", "text"}:
+            raise ConfigError("CATALOGUE_LOG_FORMAT must be 'auto', 'json' or 'text'")
+        if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ConfigError("CATALOGUE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         if self.max_content_length < 1024:
             raise ConfigError("CATALOGUE_MAX_CONTENT_LENGTH must be at least 1024 bytes")
         self.role_map  # noqa: B018 - raises ConfigError when the mapping is malformed

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from typing import Any
 from sqlalchemy import Text, cast, delete, func, select
 from sqlalchemy.orm import Session
 
+from catalogue.adapters import metrics
 from catalogue.adapters.db import Database
 from catalogue.adapters.outbox_wakeup import Listener
 from catalogue.models import OutboxEntry, Record, SearchDocument, utcnow
@@ -96,6 +98,11 @@ class BatchOutcome:
     errors: list[str] = field(default_factory=list)
 
 
+def _request_ids(rows: Iterable[OutboxEntry], most: int = 20) -> list[str]:
+    """The requests that made these changes (the first ``most``), for the log line."""
+    return sorted({row.request_id for row in rows if row.request_id})[:most]
+
+
 def _backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=2**attempts), MAX_BACKOFF)
 
@@ -115,10 +122,22 @@ class Indexer:
         self.on_change = on_change
 
     def process_batch(
-        self, limit: int = 500, refresh: bool = False, refresh_small: bool = False
+        self,
+        limit: int = 500,
+        refresh: bool = False,
+        refresh_small: bool = False,
+        log_level: int = logging.INFO,
     ) -> BatchOutcome:
         """Claim up to ``limit`` ready outbox rows and index their records, in one transaction
         (``refresh_small``: make a batch of at most ``SMALL_BATCH`` searchable at once)."""
+        started = time.perf_counter()
+        outcome = self._process_batch(limit, refresh, refresh_small, log_level)
+        metrics.observe_batch(outcome, time.perf_counter() - started)
+        return outcome
+
+    def _process_batch(
+        self, limit: int, refresh: bool, refresh_small: bool, log_level: int
+    ) -> BatchOutcome:
         outcome = BatchOutcome()
         with self.db.unit_of_work() as session:
             now = utcnow()
@@ -144,7 +163,13 @@ class Indexer:
                 self._retry_later(rows, f"{type(exc).__name__}: {exc}"[:2000], now)
                 outcome.failed = len(rows)
                 outcome.errors.append(type(exc).__name__)
-                log.warning("indexing %d changes failed, will retry: %s", len(rows), exc)
+                log.warning(
+                    "indexing %d changes failed, will retry: %s (requests %s)",
+                    len(rows),
+                    exc,
+                    ", ".join(_request_ids(rows)) or "-",
+                    extra={"changes": len(rows), "request_ids": _request_ids(rows)},
+                )
                 return outcome
             failed_ids = {error.split(":", 1)[0] for error in report.errors}
             for row in rows:
@@ -155,6 +180,21 @@ class Indexer:
                     row.processed_at = now
             outcome.written, outcome.stale = report.written, report.stale
             outcome.errors.extend(report.errors)
+            log.log(
+                log_level,
+                "indexed %d changes: %d written, %d stale, %d failed (requests %s)",
+                len(rows),
+                report.written,
+                report.stale,
+                outcome.failed,
+                ", ".join(_request_ids(rows)) or "-",
+                extra={
+                    "changes": len(rows),
+                    "written": report.written,
+                    "failed": outcome.failed,
+                    "request_ids": _request_ids(rows),
+                },
+            )
         if outcome.written and self.on_change is not None:
             self.on_change()
         return outcome
@@ -166,11 +206,13 @@ class Indexer:
             row.last_error = error
             row.next_attempt_at = now + _backoff(row.attempts)
 
-    def drain(self, limit: int = 500, refresh: bool = False) -> BatchOutcome:
+    def drain(
+        self, limit: int = 500, refresh: bool = False, log_level: int = logging.INFO
+    ) -> BatchOutcome:
         """Process ready batches until none is left (or one fails)."""
         total = BatchOutcome()
         while True:
-            outcome = self.process_batch(limit, refresh=refresh)
+            outcome = self.process_batch(limit, refresh=refresh, log_level=log_level)
             total.claimed += outcome.claimed
             total.written += outcome.written
             total.stale += outcome.stale
@@ -183,7 +225,8 @@ class Indexer:
         """Index what is waiting, at once and best effort (after a commit, outside
         production): if the engine is away, the outbox keeps the changes for the worker."""
         try:
-            self.drain(limit=100, refresh=True)
+            # A line per request would drown the rest: the worker's lines are the ones to read.
+            self.drain(limit=100, refresh=True, log_level=logging.DEBUG)
         except Exception:
             log.warning("indexing after commit failed; the worker will retry", exc_info=True)
 

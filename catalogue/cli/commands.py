@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
-from catalogue.adapters import migrate
+from catalogue.adapters import metrics, migrate
 from catalogue.adapters.indexing import Indexer
 from catalogue.app import CatalogueState, create_app
 from catalogue.config import Settings
@@ -268,11 +268,28 @@ def _indexer() -> Indexer:
     show_default=True,
     help="Also run queued enrichment and harvest jobs (in a thread of their own).",
 )
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    help="Serve this worker's metrics for Prometheus on this port (docs/operations.md).",
+)
+@click.option(
+    "--metrics-host", default="127.0.0.1", show_default=True, help="Address to serve them on."
+)
 @with_appcontext
-def worker(once: bool, batch: int, poll: float, enrichment: bool) -> None:
+def worker(
+    once: bool,
+    batch: int,
+    poll: float,
+    enrichment: bool,
+    metrics_port: int | None,
+    metrics_host: str,
+) -> None:
     """Index changes from the outbox into the search engine, and run enrichment and harvest
     jobs (run as many workers as you like)."""
     indexer = _indexer()
+    if metrics_port is not None:
+        metrics.serve(metrics_port, metrics_host, indexer)
     if once:
         outcome = indexer.drain(batch)
         console.print(

@@ -28,6 +28,8 @@ class OutboxEntry(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The request that made the change (X-Request-Id), for the worker's log line about it.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class SearchDocument(Base):

@@ -17,6 +17,7 @@ from marshmallow import Schema
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, load_only
 
+from catalogue.domain import tracing
 from catalogue.models import Dataset, OutboxEntry, Publication, Record, SearchDocument
 from schemas.records import DatasetSchema, PublicationSchema, without_data_links
 
@@ -144,7 +145,11 @@ def index_at_commit(session: Session, record: Record, render: bool = True) -> No
         pending[record.id] = record
         session.info.setdefault("before_commit", {})[_PENDING] = _store_pending
     else:
-        session.add(OutboxEntry(record_id=record.id, revision=record.revision or 0))
+        session.add(
+            OutboxEntry(
+                record_id=record.id, revision=record.revision or 0, request_id=tracing.current()
+            )
+        )
     # The unit of work may index right after the commit (outside production).
     session.info[CHANGES_SEARCH] = True
 
@@ -161,4 +166,8 @@ def _store_pending(session: Session) -> None:
     if not records:
         return
     store_all(session, records)
-    session.add_all(OutboxEntry(record_id=r.id, revision=r.revision or 0) for r in records)
+    request_id = tracing.current()  # the worker's log line for the change names it too
+    session.add_all(
+        OutboxEntry(record_id=r.id, revision=r.revision or 0, request_id=request_id)
+        for r in records
+    )

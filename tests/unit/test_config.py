@@ -77,6 +77,7 @@ def test_every_setting_is_read_as_its_annotated_type() -> None:
     environ.update({"CATALOGUE_CONTACT_EMAIL": "library@example.org"})
     environ.update({"CATALOGUE_MAX_CONTENT_LENGTH": "2048", "CATALOGUE_OIDC_ROLE_MAP": ""})
     environ.update({"CATALOGUE_OIDC_DISCOVERY_URL": "", "CATALOGUE_SECRET_KEY": "s" * 40})
+    environ.update({"CATALOGUE_LOG_FORMAT": "json", "CATALOGUE_LOG_LEVEL": "debug"})
     settings = Settings.from_env(environ)
     for f in fields(Settings):
         value, default = getattr(settings, f.name), getattr(defaults, f.name)
@@ -97,3 +98,11 @@ def test_role_map_is_parsed() -> None:
         {"CATALOGUE_OIDC_ROLE_MAP": "cn=library=librarian, stewards=data_steward"}
     )
     assert settings.role_map == {"cn=library": "librarian", "stewards": "data_steward"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("CATALOGUE_LOG_FORMAT", "xml"), ("CATALOGUE_LOG_LEVEL", "loud")]
+)
+def test_log_settings_are_checked(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({name: value})

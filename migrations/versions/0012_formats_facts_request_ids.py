@@ -1,5 +1,6 @@
 """search documents name the format they were rendered in; what a harvest's source said
-beyond the record's fields is kept (its topics, for the theme rules)
+beyond the record's fields is kept (its topics, for the theme rules); the outbox names the
+request that made each change (for the worker's log lines)
 
 Revision ID: 0012
 Revises: 0011
@@ -29,9 +30,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_search_documents_format"), ["format"], unique=False)
     with op.batch_alter_table("record_sources", schema=None) as batch_op:
         batch_op.add_column(sa.Column("facts", sa.JSON(), nullable=True))
+    with op.batch_alter_table("search_outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("request_id", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("search_outbox", schema=None) as batch_op:
+        batch_op.drop_column("request_id")
     with op.batch_alter_table("record_sources", schema=None) as batch_op:
         batch_op.drop_column("facts")
     with op.batch_alter_table("search_documents", schema=None) as batch_op:

@@ -1,0 +1,65 @@
+"""Log lines for people (text) or for a log collector (JSON, one object per line).
+
+``CATALOGUE_LOG_FORMAT``: ``json``, ``text``, or ``auto`` (the default: JSON in production,
+text elsewhere); ``CATALOGUE_LOG_LEVEL`` (``INFO`` by default).  Every line written while a
+request is served carries its request id, and the indexing worker's lines name the requests
+whose changes they index: one id finds a change from the API to the index.
+
+Logging is set up once per process, and only when nobody has done it before (gunicorn's
+``--log-config``, a test runner): their choice wins.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from catalogue.domain import tracing
+
+# What every LogRecord has: the rest of a record's attributes came as ``extra``.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, the extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if (request_id := tracing.current()) is not None:
+            line["request_id"] = request_id
+        line.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        request_id = tracing.current()
+        return f"{text} [request {request_id}]" if request_id else text
+
+
+def configure(log_format: str, level: str, production: bool) -> bool:
+    """Log to standard error in ``log_format``, unless logging is set up already; whether it
+    was set up here."""
+    root = logging.getLogger()
+    if root.handlers:
+        return False
+    handler = logging.StreamHandler(sys.stderr)
+    wants_json = log_format == "json" or (log_format == "auto" and production)
+    handler.setFormatter(JsonFormatter() if wants_json else TextFormatter())
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    return True
