@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sourced by scripts/test.sh and bench/run.sh: installs the Python dependencies and the
-# system packages, then starts a real PostgreSQL and a real single-node Elasticsearch (with
-# security on) and exports how to reach them in CATALOGUE_TEST_* variables.  An EXIT trap
-# stops both and removes their data.
+# system packages, then starts a real PostgreSQL, a real single-node Elasticsearch (with
+# security on) and Redis, and exports how to reach them in CATALOGUE_TEST_* variables.  An
+# EXIT trap stops them and removes their data.
 #
 # Downloads are cached in .cache/ (git-ignored).  Works as root (services then run as the
 # unprivileged user 'catalogue-svc', since neither server runs as root) or as a normal user.
@@ -46,6 +46,8 @@ command -v mvn >/dev/null || need_pkg maven
 command -v unzip >/dev/null || need_pkg unzip
 command -v curl >/dev/null || need_pkg curl
 command -v node >/dev/null || need_pkg nodejs npm
+# Rate limits shared by several app processes (the multi-process tests): Debian's Redis.
+command -v redis-server >/dev/null || need_pkg redis-server
 # The browser tests' browser: Debian's Chromium (Playwright's own download needs the internet).
 command -v chromium >/dev/null || need_pkg chromium
 export CATALOGUE_TEST_CHROMIUM="$(command -v chromium)"
@@ -96,10 +98,12 @@ fi
 free_port() { .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 ES_PID=""
+REDIS_PID=""
 cleanup() {
   code=$?
   say "Stopping services"
   if [ -n "$ES_PID" ]; then kill "$ES_PID" 2>/dev/null || true; wait "$ES_PID" 2>/dev/null || true; fi
+  if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; fi
   if [ -f "$RUN/pg/postmaster.pid" ]; then "${RUNAS[@]}" "$PG_BIN/pg_ctl" -D "$RUN/pg" -m immediate stop >/dev/null 2>&1 || true; fi
   rm -rf "$RUN"
   exit $code
@@ -141,6 +145,20 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 es_health "" || { echo "Elasticsearch did not start" >&2; tail -n 30 "$RUN/es.out" >&2; exit 1; }
+
+say "Starting Redis ($(redis-server --version | cut -d' ' -f3))"
+REDIS_PORT="$(free_port)"
+mkdir -p "$RUN/redis"
+[ ${#RUNAS[@]} -eq 0 ] || chown "$SVC_USER" "$RUN/redis"
+# In memory only: counters of rate limits need no disk.
+"${RUNAS[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN/redis" \
+  --save "" --appendonly no --daemonize no >"$RUN/redis.log" 2>&1 &
+REDIS_PID=$!
+for _ in $(seq 1 50); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null; then break; fi
+  sleep 0.1
+done
+export CATALOGUE_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 
 export CATALOGUE_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/catalogue_test"
 export CATALOGUE_TEST_ELASTICSEARCH_URL="http://127.0.0.1:$ES_PORT"

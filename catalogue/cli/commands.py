@@ -269,6 +269,12 @@ def _indexer() -> Indexer:
     help="Also run queued enrichment and harvest jobs (in a thread of their own).",
 )
 @click.option(
+    "--indexing/--no-indexing",
+    default=True,
+    show_default=True,
+    help="Index changes from the outbox (--no-indexing: a worker for the jobs alone).",
+)
+@click.option(
     "--metrics-port",
     type=click.IntRange(1, 65535),
     help="Serve this worker's metrics for Prometheus on this port (docs/operations.md).",
@@ -282,6 +288,7 @@ def worker(
     batch: int,
     poll: float,
     enrichment: bool,
+    indexing: bool,
     metrics_port: int | None,
     metrics_host: str,
 ) -> None:
@@ -297,14 +304,19 @@ def worker(
             f"newer in the index, {outcome.failed} failed"
         )
         raise SystemExit(1 if outcome.failed else 0)
+    if not (indexing or enrichment):
+        raise click.UsageError("--no-indexing and --no-enrichment leave nothing to do.")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    jobs = threading.Thread(target=_run_jobs, args=((_enricher(), _harvester()), stop), daemon=True)
     if enrichment:
-        runners = (_enricher(), _harvester())
-        threading.Thread(target=_run_jobs, args=(runners, stop), daemon=True).start()
+        jobs.start()
     console.print("Worker started; Ctrl-C or SIGTERM stops it after the current batch.")
     try:
-        indexer.run(stop, poll_seconds=poll, limit=batch)
+        if indexing:
+            indexer.run(stop, poll_seconds=poll, limit=batch)
+        else:
+            jobs.join()
     except KeyboardInterrupt:
         stop.set()
 
