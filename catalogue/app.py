@@ -112,6 +112,8 @@ def create_app(settings: Settings | None = None) -> Flask:
                 password=settings.elasticsearch_password,
                 ca_certs=settings.elasticsearch_ca_certs,
                 index_prefix=settings.index_prefix,
+                shards=settings.index_shards,
+                replicas=settings.index_replicas,
             )
         )
     db = Database(settings.effective_database_url)

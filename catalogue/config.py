@@ -8,6 +8,7 @@ developer's machine.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -59,6 +60,10 @@ class Settings:
     elasticsearch_password: str = field(default="", repr=False)
     elasticsearch_ca_certs: str = ""
     index_prefix: str = "catalogue"
+    # New indices: primary shards, and replicas (a number, or a range such as 0-1 that the
+    # engine keeps to the nodes there are); docs/operations.md sizes them.
+    index_shards: int = 1
+    index_replicas: str = "0-1"
     search_path: str = ""
     secret_key: str = field(default=_DEV_SECRET, repr=False)
     base_url: str = "http://127.0.0.1:5000"
@@ -213,6 +218,11 @@ class Settings:
     def validated(self) -> Settings:
         if self.env not in {"development", "production"}:
             raise ConfigError("CATALOGUE_ENV must be 'development' or 'production'")
+        if self.index_shards < 1 or not re.fullmatch(r"\d+|\d+-(\d+|all)", self.index_replicas):
+            raise ConfigError(
+                "CATALOGUE_INDEX_SHARDS must be 1 or more, CATALOGUE_INDEX_REPLICAS a number "
+                "or a range such as 0-1"
+            )
         if self.log_format not in {"auto", "json", "text"}:
             raise ConfigError("CATALOGUE_LOG_FORMAT must be 'auto', 'json' or 'text'")
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -166,4 +166,6 @@ export CATALOGUE_TEST_ELASTICSEARCH_USERNAME="$ES_USER" CATALOGUE_TEST_ELASTICSE
 # The outage test stops and restarts this PostgreSQL itself.
 export CATALOGUE_TEST_PG_BIN="$PG_BIN" CATALOGUE_TEST_PG_DATA="$RUN/pg"
 export CATALOGUE_TEST_PG_RUNAS="$SVC_RUNAS"
+# The cluster tests start three more nodes of the same distribution themselves.
+export CATALOGUE_TEST_ES_HOME="$ES_HOME" CATALOGUE_TEST_ES_JAVA_HOME="$ES_JAVA_HOME"
 

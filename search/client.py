@@ -18,6 +18,21 @@ class SearchConfig:
     ca_certs: str = ""
     index_prefix: str = "catalogue"
     request_timeout: float = 10.0
+    # New indices: primary shards, and replicas as a number ("1") or a range the engine
+    # keeps to the nodes there are ("0-1": none on a single node, one on a cluster).
+    shards: int = 1
+    replicas: str = "0-1"
+
+    @property
+    def nodes(self) -> list[str]:
+        """The nodes to ask (``url`` may list several, comma-separated): the client spreads
+        requests over them and retries another when one is away."""
+        return [node.strip() for node in self.url.split(",") if node.strip()]
+
+    def index_settings(self) -> dict[str, Any]:
+        if "-" in self.replicas or self.replicas == "all":
+            return {"number_of_shards": self.shards, "auto_expand_replicas": self.replicas}
+        return {"number_of_shards": self.shards, "number_of_replicas": int(self.replicas)}
 
 
 class SearchEngine:
@@ -27,6 +42,9 @@ class SearchEngine:
         options: dict[str, Any] = {
             "request_timeout": config.request_timeout,
             "serializer": OrjsonSerializer(),
+            # A node that refuses or drops a connection: the request goes to another.
+            "max_retries": 3,
+            "retry_on_timeout": True,
         }
         if config.api_key:
             options["api_key"] = config.api_key
@@ -34,7 +52,7 @@ class SearchEngine:
             options["basic_auth"] = (config.username, config.password)
         if config.ca_certs:
             options["ca_certs"] = config.ca_certs
-        self.client = Elasticsearch(config.url, **options)
+        self.client = Elasticsearch(config.nodes, **options)
 
     def ping(self) -> tuple[bool, str]:
         """Whether the cluster answers, and its health colour or the reason it does not."""
@@ -43,6 +61,12 @@ class SearchEngine:
         except (ApiError, TransportError) as exc:
             return False, type(exc).__name__
         return True, str(health["status"])
+
+    def health(self) -> dict[str, Any]:
+        """The cluster's health: colour, nodes, active and unassigned shards."""
+        found = self.client.options(request_timeout=5).cluster.health()
+        keys = ("status", "number_of_nodes", "active_shards", "unassigned_shards")
+        return {key: found[key] for key in keys}
 
     def close(self) -> None:
         self.client.close()

@@ -70,9 +70,13 @@ class ElasticBackend:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
         name = f"{self.alias}-v{MAPPING_VERSION}-{stamp}"
         mapping = load_mapping()
-        self.client.indices.create(
-            index=name, settings=mapping["settings"], mappings=mapping["mappings"]
-        )
+        settings = {
+            key: value
+            for key, value in mapping["settings"].items()
+            if key not in {"number_of_shards", "number_of_replicas"}
+        }
+        settings.update(self.engine.config.index_settings())
+        self.client.indices.create(index=name, settings=settings, mappings=mapping["mappings"])
         return name
 
     def ensure_index(self) -> str:

@@ -350,7 +350,8 @@ def search() -> None:
 @search.command("status")
 @with_appcontext
 def search_status() -> None:
-    """Backlog of changes waiting to be indexed, the oldest one, and failures."""
+    """Backlog of changes waiting to be indexed, the oldest one, failures, and the cluster's
+    health with its unassigned shards."""
     status = _indexer().status()
     table = Table(title="Search index")
     table.add_column("what")
@@ -366,6 +367,18 @@ def search_status() -> None:
         table.add_row("documents in the index", str(_state().backend.count()))
     except Exception as exc:
         table.add_row("documents in the index", f"unavailable ({type(exc).__name__})")
+    engine = _state().search
+    if engine is not None:
+        try:
+            health = engine.health()
+        except Exception as exc:
+            table.add_row("cluster health", f"unavailable ({type(exc).__name__})")
+        else:
+            table.add_row(
+                "cluster health", f"{health['status']}, {health['number_of_nodes']} nodes"
+            )
+            table.add_row("active shards", str(health["active_shards"]))
+            table.add_row("unassigned shards", str(health["unassigned_shards"]))
     console.print(table)
     for error in status.recent_errors:
         console.print(f"[red]recent error:[/] {error}")
