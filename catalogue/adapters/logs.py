@@ -19,6 +19,7 @@ from typing import Any
 
 from catalogue.domain import tracing
 
+_CHATTY = ("elastic_transport", "alembic", "urllib3")
 # What every LogRecord has: the rest of a record's attributes came as ``extra``.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
@@ -62,4 +63,7 @@ def configure(log_format: str, level: str, production: bool) -> bool:
     handler.setFormatter(JsonFormatter() if wants_json else TextFormatter())
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Libraries that log every request or step at INFO: their warnings are what matters.
+    for chatty in _CHATTY:
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
     return True
