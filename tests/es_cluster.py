@@ -20,7 +20,8 @@ import requests
 HEAP = "256m"
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port nothing listens on (for a server about to start)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -60,7 +61,7 @@ class Cluster:
                 shutil.chown(home, self.runas)
                 for part in home.iterdir():
                     shutil.chown(part, self.runas)
-            self.nodes.append(Node(f"node-{number}", _free_port(), _free_port(), home))
+            self.nodes.append(Node(f"node-{number}", free_port(), free_port(), home))
 
     @property
     def urls(self) -> list[str]:

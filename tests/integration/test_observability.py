@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import socket
 import urllib.request
 from typing import Any
 
@@ -17,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from catalogue.adapters import metrics
 from catalogue.adapters.logs import JsonFormatter
+from tests.es_cluster import free_port
 from tests.integration.conftest import as_user, indexed_by_workers, minimal_dataset
 
 
@@ -130,9 +130,7 @@ def test_a_metrics_token_keeps_the_figures_to_whoever_holds_it(
 def test_a_worker_serves_its_own_metrics_on_a_port(app: Flask, client: FlaskClient) -> None:
     """`catalogue worker --metrics-port`: the indexer's counts of the worker process."""
     state = app.extensions["catalogue"]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = metrics.serve(port, "127.0.0.1", state.indexer)
     try:
         with indexed_by_workers(state):

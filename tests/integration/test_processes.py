@@ -5,7 +5,6 @@ token work whichever process answers, and /metrics adds up every gunicorn worker
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from sqlalchemy import text
 
 from catalogue.config import Settings
 from tests.conftest import service_url
+from tests.es_cluster import free_port
 from tests.integration.conftest import make_settings, minimal_dataset
 
 
@@ -31,17 +31,10 @@ def redis_url() -> str:
     return service_url("CATALOGUE_TEST_REDIS_URL")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def gunicorn(settings: Settings, workers: int = 1, **environ: str) -> Iterator[str]:
     """A gunicorn server of the catalogue with ``settings``; its base URL once it answers."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
          f"127.0.0.1:{port}", "--log-level", "warning", "catalogue.app:create_app()"],
