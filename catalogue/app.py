@@ -10,8 +10,6 @@ from typing import Any
 from authlib.integrations.flask_client import OAuth
 from elasticsearch import TransportError
 from flask import Flask, Response, jsonify, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_smorest import Api
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -26,7 +24,7 @@ from catalogue.api.context import close_session
 from catalogue.api.health import PROBE_PATHS
 from catalogue.api.identity import check_csrf, current_identity, require_login_for_changes
 from catalogue.api.jsonio import OrjsonProvider
-from catalogue.api.ratelimit import LocalCounters  # noqa: F401  (registers ``local://``)
+from catalogue.api.ratelimit import limit_anonymous_use
 from catalogue.api.request_ids import carry_request_ids
 from catalogue.api.routing import ID_SCHEMA, IdConverter
 from catalogue.api.security_headers import add_security_headers
@@ -160,8 +158,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         )
     metrics.time_requests(app)  # first: its clock spans every other hook
     carry_request_ids(app)
-    # Registered before the rate limiter, so they run after the limiter has added its headers.
-    app.after_request(_retry_after_only_when_refused)
     add_security_headers(app, https_only=settings.is_production)
     _limit_anonymous_use(app, settings)
     # Order matters: the rate limit first, then CSRF, then "log in to change anything".
@@ -239,21 +235,12 @@ def _limit_anonymous_use(app: Flask, settings: Settings) -> None:
         except ServiceError:
             return False  # a refused credential counts as anonymous use
 
-    Limiter(
-        get_remote_address,
-        app=app,
-        default_limits=[settings.anonymous_rate_limit],
-        default_limits_exempt_when=exempt,
+    limit_anonymous_use(
+        app,
+        limit=settings.anonymous_rate_limit,
         storage_uri=settings.rate_limit_storage,
-        headers_enabled=True,
+        exempt=exempt,
     )
-
-
-def _retry_after_only_when_refused(response: Response) -> Response:
-    """``Retry-After`` means "refused, try later": the rate limiter adds it to every answer."""
-    if response.status_code not in (429, 503):
-        response.headers.pop("Retry-After", None)
-    return response
 
 
 def _error(code: int, message: str, errors: Any = None) -> tuple[Response, int]:

@@ -309,6 +309,22 @@ def test_anonymous_use_is_rate_limited(pg_url: str, app: Flask) -> None:
     limited.extensions["catalogue"].db.dispose()
 
 
+def test_a_rate_limit_whose_counters_are_away_serves_and_warns(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Nothing listens on port 1: every count fails, and the catalogue stays up.
+    settings = make_settings(
+        pg_url, anonymous_rate_limit="1 per minute", rate_limit_storage="redis://127.0.0.1:1/0"
+    )
+    limited = create_app(settings)
+    client = limited.test_client()
+    answers = [client.get("/api/vocabularies/themes") for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert "X-RateLimit-Remaining" not in answers[0].headers
+    assert "rate limit storage unavailable" in caplog.text
+    limited.extensions["catalogue"].db.dispose()
+
+
 def test_the_development_login_lets_a_newcomer_try_each_role(client: FlaskClient) -> None:
     page = client.get("/auth/dev-login?next=/api/me")
     assert page.status_code == 200

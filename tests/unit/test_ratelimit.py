@@ -1,5 +1,5 @@
 """The in-process rate-limit counters behind ``local://``, driven through the ``limits``
-fixed-window strategy exactly as Flask-Limiter drives them."""
+fixed-window strategy, which counts as the catalogue's limit does."""
 
 from __future__ import annotations
 
