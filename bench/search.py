@@ -432,6 +432,39 @@ def write_to_searchable(
 # -- driver --------------------------------------------------------------------------------
 
 
+def search_only(sizes: list[int], clients: int, seconds: float, out: Path) -> dict[str, Any]:
+    """The search latency alone, on the catalogue the bench index already holds when it has
+    the size asked for (loaded and indexed otherwise): for comparing two versions of the app
+    on the same data, one after the other in one session."""
+    settings = settings_from_env()
+    state = prepared_state(settings)
+    results: dict[str, Any] = {"query": QUERY, "clients": clients, "sizes": {}}
+    for size in sizes:
+        if state.backend.count() != size:
+            console.print(f"[bold]{size:,} records[/]: loading and indexing")
+            data.empty(state.db.engine)
+            state.backend.drop_indices()
+            data.load(state.db.engine, size)
+            state.indexer.render()
+            state.indexer.reindex()
+        console.print(f"[bold]{size:,} records[/]: search latency")
+        latency = search_latency(settings, state, clients, seconds)
+        results["sizes"][str(size)] = latency
+        for label in ("", "_single", "_separate"):
+            if f"api{label}" not in latency:
+                continue
+            api, direct = latency[f"api{label}"], latency[f"direct{label}"]
+            console.print(
+                f"  {label.strip('_') or 'shared'}: API p50/p95 {api['p50_ms']:.1f}/"
+                f"{api['p95_ms']:.1f} ms, direct {direct['p50_ms']:.1f}/{direct['p95_ms']:.1f}"
+                f" ms ({api['p50_ms'] / direct['p50_ms']:.2f}x); app CPU"
+                f" {api['app_cpu_ms_per_request']:.2f} ms per search"
+            )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    return results
+
+
 def run(
     sizes: list[int], clients: int, seconds: float, writes: int, rounds: int, out: Path
 ) -> dict[str, Any]:
@@ -567,8 +600,16 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=3, help="reindex and raw _bulk runs per size (median)"
     )
+    parser.add_argument(
+        "--search-only",
+        action="store_true",
+        help="only the search latency, on the catalogue already indexed if it has the size",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/results/search.json"))
     args = parser.parse_args()
+    if args.search_only:
+        search_only(args.records, args.clients, args.seconds, args.out)
+        return
     run(args.records, args.clients, args.seconds, args.writes, args.rounds, args.out)
 
 

@@ -21,6 +21,7 @@ from catalogue.adapters.fdp_index import IndexPinger
 from catalogue.adapters.indexing import Indexer
 from catalogue.api import metrics
 from catalogue.api.context import close_session
+from catalogue.api.flask_app import CatalogueFlask
 from catalogue.api.health import PROBE_PATHS
 from catalogue.api.identity import check_csrf, current_identity, require_login_for_changes
 from catalogue.api.jsonio import OrjsonProvider
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     logs.configure(settings.log_format, settings.log_level, settings.is_production)
     # No application-wide static folder: each blueprint serves its own files.
-    app = Flask(__name__, instance_relative_config=False, static_folder=None)
+    app = CatalogueFlask(__name__, instance_relative_config=False, static_folder=None)
     app.json = OrjsonProvider(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,

