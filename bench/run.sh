@@ -11,8 +11,10 @@
 #   bash bench/run.sh harvest --load 100000    # OAI-PMH harvest and the DCAT dump
 #   bash bench/run.sh freshness --writes 40    # write to searchable, worker as deployed
 #   bash bench/run.sh intake --works 10000     # harvest of the institution's works (OpenAlex)
+#   bash bench/run.sh load --records 100000    # locust on gunicorn + a 3-node cluster, faults
 set -euo pipefail
-ES_HEAP="${ES_HEAP:-2g}"
+# The load test starts a cluster of its own: the single node only needs to be there.
+if [ "${1:-}" = load ]; then ES_HEAP="${ES_HEAP:-256m}"; else ES_HEAP="${ES_HEAP:-2g}"; fi
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/services.sh"
 say "Benchmarks"
 case "${1:-}" in
@@ -22,5 +24,13 @@ case "${1:-}" in
   harvest) shift; .venv/bin/python -m bench.harvest "$@" ;;
   freshness) shift; .venv/bin/python -m bench.freshness "$@" ;;
   intake) shift; .venv/bin/python -m bench.intake "$@" ;;
+  load)
+    shift
+    if [ ! -x .venv-load/bin/locust ]; then
+      say "Installing locust into .venv-load (bench/load-requirements.txt)"
+      .venv/bin/python -m venv .venv-load  # the same Python as the app
+      .venv-load/bin/pip install --quiet -r bench/load-requirements.txt
+    fi
+    .venv/bin/python -m bench.load "$@" ;;
   *) .venv/bin/python -m bench.search "$@" ;;
 esac

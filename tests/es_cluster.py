@@ -47,6 +47,7 @@ class Cluster:
     java_home: str
     runas: str = ""  # the unprivileged user the nodes run as, when the tests run as root
     size: int = 3
+    heap: str = HEAP  # each node's
     nodes: list[Node] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -86,7 +87,7 @@ class Cluster:
             **os.environ,
             "ES_JAVA_HOME": self.java_home,
             "ES_TMPDIR": str(node.home / "tmp"),
-            "ES_JAVA_OPTS": f"-Xms{HEAP} -Xmx{HEAP}",
+            "ES_JAVA_OPTS": f"-Xms{self.heap} -Xmx{self.heap}",
         }
         # Passed through env(1): runuser starts the node with a fresh environment.
         given = [f"{key}={value}" for key, value in environment.items() if key.startswith("ES_")]
