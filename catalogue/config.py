@@ -94,6 +94,8 @@ class Settings:
     oidc_api_audience: str = ""
     session_hours: int = 8
     token_max_days: int = 365
+    # How long security events are kept: `catalogue security-events prune` (0: for ever).
+    security_event_retention_days: int = 730
     anonymous_rate_limit: str = "300 per minute"
     rate_limit_storage: str = "local://"  # catalogue.api.ratelimit: in-process counters
     # Log lines: json, text, or auto (JSON in production); and the level (docs/operations.md).
@@ -229,6 +231,8 @@ class Settings:
             raise ConfigError("CATALOGUE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         if self.max_content_length < 1024:
             raise ConfigError("CATALOGUE_MAX_CONTENT_LENGTH must be at least 1024 bytes")
+        if self.security_event_retention_days < 0:
+            raise ConfigError("CATALOGUE_SECURITY_EVENT_RETENTION_DAYS must be 0 or more days")
         self.role_map  # noqa: B018 - raises ConfigError when the mapping is malformed
         if self.oidc_enabled and not (self.oidc_client_id and self.oidc_client_secret):
             raise ConfigError(

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from catalogue.domain.terms import ROLES, SCOPES
+from catalogue.domain.terms import ROLES, SCOPES, SECURITY_EVENTS
 from schemas.identifiers import ORCID
 from schemas.records import JsonBoolean, StrictSchema, non_blank
 
@@ -68,10 +68,42 @@ class NewTokenSchema(TokenSchema):
 
 class SecurityEventSchema(Schema):
     id = fields.Integer()
-    action = fields.String()
+    action = fields.String(metadata={"description": "The kind: " + ", ".join(SECURITY_EVENTS)})
     at = fields.DateTime()
     actor_id = fields.Integer(allow_none=True)
     details = fields.Dict(attribute="changes")
+
+
+class SecurityEventArgsSchema(StrictSchema):
+    kind = fields.List(
+        fields.String(validate=validate.OneOf(SECURITY_EVENTS)),
+        load_default=list,
+        validate=validate.Length(max=len(SECURITY_EVENTS)),
+        metadata={"description": "Only these kinds (repeat the parameter for several)"},
+    )
+    person = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "Only what this user did (id)"}
+    )
+    since = fields.Date(metadata={"description": "From this day on (UTC)"})
+    until = fields.Date(metadata={"description": "Up to and including this day (UTC)"})
+    after = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={
+            "description": "The next page: events older than this id (the Link header's "
+            "rel=next gives it)"
+        },
+    )
+    size = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(("json", "csv")),
+        metadata={"description": "csv: every matching event (no paging), for a spreadsheet"},
+    )
+
+    @validates_schema
+    def _days(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise ValidationError("Must not be after 'until'.", "since")
 
 
 class EditorAddSchema(StrictSchema):

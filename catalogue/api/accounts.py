@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 
+from catalogue.adapters.db import Database
 from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
 from catalogue.api.routing import Blueprint
+from catalogue.api.spreadsheets import csv_answer
 from catalogue.domain.errors import InvalidInput, NotAuthenticated
 from catalogue.models import utcnow
 from catalogue.services import accounts
+from catalogue.services.accounts import SecurityEventFilter
+from catalogue.services.permissions import Identity
 from schemas.accounts import (
     MeSchema,
     NewTokenSchema,
+    SecurityEventArgsSchema,
     SecurityEventSchema,
     TokenCreateSchema,
     TokenSchema,
@@ -127,11 +135,66 @@ class UserItem(MethodView):
             )
 
 
+def _event_filter(args: dict[str, Any]) -> SecurityEventFilter:
+    def midnight(day: date) -> datetime:
+        return datetime.combine(day, time(), tzinfo=UTC)
+
+    return SecurityEventFilter(
+        kinds=tuple(args["kind"]),
+        person=args.get("person"),
+        since=midnight(args["since"]) if args.get("since") else None,
+        until=midnight(args["until"] + timedelta(days=1)) if args.get("until") else None,
+        before=args.get("after"),
+    )
+
+
+_EXPORT_CHUNK = 1000
+
+
+def _export_rows(
+    db: Database, identity: Identity, where: SecurityEventFilter
+) -> Iterator[list[Any]]:
+    """Every matching event, newest first, read a chunk at a time while the answer streams
+    (each chunk in a short session of its own: no transaction stays open between chunks)."""
+    yield ["id", "at", "kind", "actor_id", "actor", "details"]
+    while True:
+        with db.reader() as session:
+            chunk = accounts.security_events(session, identity, _EXPORT_CHUNK, where)
+            rows = [
+                [event.id, event.at.isoformat(), event.action, event.actor_id,
+                 event.actor.name if event.actor else "", json.dumps(event.changes)]
+                for event in chunk
+            ]  # fmt: skip
+        yield from rows
+        if len(chunk) < _EXPORT_CHUNK:
+            return
+        where = replace(where, before=chunk[-1].id)
+
+
 @blp.route("/security-events")
 class SecurityEvents(MethodView):
+    @blp.arguments(SecurityEventArgsSchema, location="query")
     @blp.response(200, SecurityEventSchema(many=True))
-    def get(self) -> Any:
-        """Logins, refused credentials, token and role changes, newest first (administrators)."""
+    @blp.doc(responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+    def get(self, args: dict[str, Any]) -> Any:
+        """Logins, refused credentials, token and role changes, newest first (administrators):
+        filtered by kind, person and days; a page of ``size``, the next one in the ``Link``
+        header (``rel="next"``). ``format=csv`` exports every matching event for the
+        security officer (cells a spreadsheet would run as formulas are made inert)."""
         identity = _signed_in()
+        where = _event_filter(args)
+        if args["format"] == "csv":
+            with reader() as session:  # refuses anyone but an administrator before it streams
+                accounts.security_events(session, identity, 1, where)
+            return csv_answer(
+                _export_rows(current_app.extensions["catalogue"].db, identity, where),
+                "security-events.csv",
+            )
         with reader() as session:
-            return accounts.security_events(session, identity)
+            events = accounts.security_events(session, identity, args["size"], where)
+        headers = {}
+        if len(events) == args["size"]:
+            query: dict[str, Any] = {**request.args.to_dict(flat=False), "after": events[-1].id}
+            link = url_for("accounts.SecurityEvents", _external=True, **query)
+            headers["Link"] = f'<{link}>; rel="next"'
+        return events, 200, headers

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
-from flask import Response, current_app
+from flask import current_app
 from flask.views import MethodView
 
 from catalogue.api.context import reader
 from catalogue.api.routing import Blueprint
+from catalogue.api.spreadsheets import csv_answer
 from catalogue.domain.errors import NotFound
 from catalogue.models import ReportSnapshot
 from catalogue.services.reports import (
@@ -89,7 +88,7 @@ class OpenAccessReport(MethodView):
         with reader() as session:
             report = open_access_report(session, _backend(), _query(args))
         if args.get("format") == "csv":
-            return _csv(open_access_csv_rows(report), "open-access.csv")
+            return csv_answer(open_access_csv_rows(report), "open-access.csv")
         return report
 
 
@@ -105,7 +104,7 @@ class FairReport(MethodView):
         with reader() as session:
             report = fair_report(session, _backend(), _query({**args, "scope": "all", "type": []}))
         if args.get("format") == "csv":
-            return _csv(fair_csv_rows(report), "fair.csv")
+            return csv_answer(fair_csv_rows(report), "fair.csv")
         return report
 
 
@@ -128,28 +127,6 @@ class Snapshot(MethodView):
             if found is None:
                 raise NotFound(f"No snapshot {snapshot_id}.")
             return found
-
-
-# A cell starting with one of these is a formula to a spreadsheet (OWASP's CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula, made inert with a leading apostrophe (as
-    OWASP advises): a title such as =HYPERLINK(...) reaches library staff as text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _csv(rows: Any, filename: str) -> Response:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows([safe_cell(cell) for cell in row] for row in rows)
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 worklists_blp = Blueprint(
@@ -188,7 +165,7 @@ class Worklist(MethodView):
             rows = [columns + extra] + [
                 [_cell(item.get(key)) for key in columns + extra] for item in page["items"]
             ]
-            return _csv(rows, f"{name}.csv")
+            return csv_answer(rows, f"{name}.csv")
         return page
 
 

@@ -37,7 +37,13 @@ from catalogue.models import Record, ReportSnapshot, Theme, User, utcnow
 from catalogue.services import fair as fair_service
 from catalogue.services import openaccess as openaccess_service
 from catalogue.services import registers
-from catalogue.services.accounts import OPERATOR, grant_roles, identity_of, issue_token
+from catalogue.services.accounts import (
+    OPERATOR,
+    grant_roles,
+    identity_of,
+    issue_token,
+    prune_security_events,
+)
 from catalogue.services.exports import Site
 
 console = Console(stderr=True)
@@ -496,6 +502,32 @@ def users_token(who: str, name: str, scopes: tuple[str, ...], days: int) -> None
         token, secret = issue_token(session, identity, name, scopes, expires)
         console.print(f"token {token.id} for {user.name}, scopes {', '.join(token.scopes)}")
     click.echo(secret)
+
+
+@main.group("security-events")
+def security_events_group() -> None:
+    """The security events' retention (reading them: /api/security-events, /admin)."""
+
+
+@security_events_group.command("prune")
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(1),
+    help="Keep this many days  [default: CATALOGUE_SECURITY_EVENT_RETENTION_DAYS, 730]",
+)
+@with_appcontext
+def security_events_prune(older_than_days: int | None) -> None:
+    """Delete the security events older than the retention period (run it daily, like the
+    daily harvest: docs/operations.md); the pruning is itself a security event."""
+    state = _state()
+    days = older_than_days or state.settings.security_event_retention_days
+    if days == 0:
+        console.print("Security events are kept for ever (retention 0): nothing pruned.")
+        return
+    older_than = utcnow() - timedelta(days=days)
+    with state.db.unit_of_work() as session:
+        pruned = prune_security_events(session, older_than)
+    console.print(f"Pruned {pruned} security events from before {older_than:%Y-%m-%d %H:%M} UTC.")
 
 
 def _reclassify(ids: list[str], as_of: date, label: str) -> dict[str, int]:

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 ROLES = ("researcher", "librarian", "data_steward", "administrator")
 SCOPES = ("read", "write", "admin")
+# What the security events record (the audit trail's events about no record).
+SECURITY_EVENTS = (
+    "login", "login_failed", "logout", "token_created", "token_refused", "token_revoked",
+    "user_changed", "vocabulary_changed", "security_events_pruned",
+)  # fmt: skip
 
 # The Open Access report's scopes (what counts as the monitor's denominator) and groupings.
 REPORT_SCOPES = {

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from catalogue.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
@@ -325,13 +326,50 @@ def _provider_roles(user: User) -> set[str]:
     return {grant.role for grant in user.role_grants if grant.source == "provider"}
 
 
-def security_events(session: Session, identity: Identity, limit: int = 200) -> list[AuditEvent]:
+@dataclass(frozen=True)
+class SecurityEventFilter:
+    """Which security events: of these kinds, by this person, in ``[since, until)``, and
+    older than event ``before`` (the last one of the previous page: keyset paging, so a page
+    costs the same however deep it is and new events do not shift the pages)."""
+
+    kinds: tuple[str, ...] = ()
+    person: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before: int | None = None
+
+
+def security_events(
+    session: Session,
+    identity: Identity,
+    limit: int = 200,
+    where: SecurityEventFilter = SecurityEventFilter(),
+) -> list[AuditEvent]:
+    """Newest first, at most ``limit`` (administrators)."""
     _administrator(identity)
-    return list(
-        session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.record_id.is_(None))
-            .order_by(AuditEvent.id.desc())
-            .limit(limit)
-        )
+    query = select(AuditEvent).where(AuditEvent.record_id.is_(None))
+    if where.kinds:
+        query = query.where(AuditEvent.action.in_(where.kinds))
+    if where.person is not None:
+        query = query.where(AuditEvent.actor_id == where.person)
+    if where.since is not None:
+        query = query.where(AuditEvent.at >= where.since)
+    if where.until is not None:
+        query = query.where(AuditEvent.at < where.until)
+    if where.before is not None:
+        query = query.where(AuditEvent.id < where.before)
+    return list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+def prune_security_events(session: Session, older_than: datetime) -> int:
+    """Delete the security events from before ``older_than`` (the retention period, an
+    operator's command); the pruning itself is recorded as a security event."""
+    pruned = session.execute(
+        delete(AuditEvent).where(AuditEvent.record_id.is_(None), AuditEvent.at < older_than)
     )
+    count = int(pruned.rowcount or 0)  # type: ignore[attr-defined]
+    security_event(
+        session, "security_events_pruned", None,
+        {"older_than": older_than.isoformat(), "pruned": count},
+    )  # fmt: skip
+    return count

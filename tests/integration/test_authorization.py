@@ -321,6 +321,9 @@ MATRIX: dict[str, Cell] = {
     "security events": Cell(
         "GET", "/api/security-events", nothing, (401, 403, 403, 403, 403, 200, 403)
     ),
+    "export security events": Cell(
+        "GET", "/api/security-events?format=csv", nothing, (401, 403, 403, 403, 403, 200, 403)
+    ),
     # Enrichment jobs.
     "enrich publications": Cell(
         "POST",
