@@ -4,6 +4,7 @@ stand-in for Crossref, Unpaywall, OpenAlex, DataCite and doi.org, saved through 
 from __future__ import annotations
 
 import threading
+from datetime import date
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 
 from catalogue.adapters.enrichment.jobs import Enricher
 from catalogue.cli import main as cli
+from catalogue.models import Journal
 from tests import service_answers
 from tests.fake_services import FakeServices, Reply, stand_in_enricher
 from tests.integration.conftest import as_user, minimal_dataset, minimal_publication, publish
@@ -292,3 +294,45 @@ def test_unpaywall_tells_the_journal_register_a_journal_is_fully_open_access(
     )
     assert after["open_access"]["status"] == "gold"  # CC BY in a fully OA journal
     assert any("unpaywall says so" in rule for rule in after["open_access"]["rules"])
+
+
+def _without_typed_issns(doi: str) -> dict[str, Any]:
+    """Crossref's answer as it is for many older works: ``ISSN`` without ``issn-type``."""
+    answer = service_answers.crossref(doi)
+    del answer["message"]["issn-type"]
+    return answer
+
+
+@pytest.mark.parametrize("typed", [True, False], ids=["issn-type", "ISSN only"])
+def test_crossrefs_issns_link_a_publication_to_the_register_and_doaj_decides(
+    app: Flask, client: FlaskClient, enricher: Enricher, services: FakeServices, typed: bool
+) -> None:
+    with app.extensions["catalogue"].db.unit_of_work() as session:
+        session.add(
+            Journal(
+                title="Journal of Headache Research", issn="1234-5679", eissn="2049-3630",
+                in_doaj=True, doaj_as_of=date(2026, 11, 1), apc_amount=0,
+            )
+        )  # fmt: skip
+    doi = "10.1234/jhr.2024.090"
+    services.crossref.add(doi)
+    if not typed:
+        services.script[f"/works/{doi}"] = [Reply(200, _without_typed_issns(doi))]
+    # Registered with the journal's short name only: nothing ties it to the register yet.
+    record = publish(
+        client,
+        "publications",
+        minimal_publication(
+            doi=doi, journal={"title": "J Headache Res"}, publisher_free_to_read=True
+        ),
+    )
+    assert record["journal"]["in_doaj"] is False
+    assert record["open_access"]["status"] == "bronze"
+
+    queue(client, LIBRARIAN, kind="publication", sources=["crossref"])
+    run_all(enricher)
+
+    after = client.get(f"/api/publications/{record['id']}", headers=as_user("anna")).json
+    assert after["journal"]["in_doaj"] is True
+    assert {after["journal"]["issn"], after["journal"]["eissn"]} == {"1234-5679", "2049-3630"}
+    assert after["open_access"]["status"] == "diamond"  # in DOAJ, no APC: the register decides

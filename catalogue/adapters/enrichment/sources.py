@@ -250,6 +250,12 @@ def parse_crossref(status: int, body: Any) -> Found | None:
             part = {"print": "issn", "electronic": "eissn"}.get(issn.get("type", ""))
             if part and issn.get("value"):
                 journal[part] = issn["value"]
+        if "issn" not in journal and "eissn" not in journal:
+            # Many works list ``ISSN`` without its type: print, then electronic, is the usual
+            # order; the register is matched on both either way (records._journal).
+            for part, value in zip(("issn", "eissn"), work.get("ISSN") or [], strict=False):
+                if value:
+                    journal[part] = value
         if work.get("publisher"):
             journal["publisher"] = work["publisher"]
         found.fields["journal"] = journal
