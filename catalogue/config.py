@@ -121,6 +121,8 @@ class Settings:
     enrichment_per_second: float = 0.0
     # Answers younger than this are reused instead of asking the service again.
     enrichment_cache_days: int = 30
+    # Kept answers no record uses are pruned after this (`catalogue enrich prune`; 0: never).
+    enrichment_answer_retention_days: int = 365
     # The institutions whose works a harvest brings in: ROR ids, comma separated (empty: the
     # institution's own, ``institution_ror``); and an OpenAlex API key, if the institution has one.
     harvest_rors: str = ""
@@ -231,6 +233,8 @@ class Settings:
             raise ConfigError("CATALOGUE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         if self.max_content_length < 1024:
             raise ConfigError("CATALOGUE_MAX_CONTENT_LENGTH must be at least 1024 bytes")
+        if self.enrichment_answer_retention_days < 0:
+            raise ConfigError("CATALOGUE_ENRICHMENT_ANSWER_RETENTION_DAYS must be 0 or more days")
         if self.security_event_retention_days < 0:
             raise ConfigError("CATALOGUE_SECURITY_EVENT_RETENTION_DAYS must be 0 or more days")
         self.role_map  # noqa: B018 - raises ConfigError when the mapping is malformed

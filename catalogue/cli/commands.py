@@ -823,6 +823,35 @@ def enrich_run(job_id: int | None) -> None:
         console.print("no queued job" if job_id is None else f"job {job_id} is not queued")
 
 
+@enrich.command("prune")
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(1),
+    help="Keep unused answers this many days  [default: "
+    "CATALOGUE_ENRICHMENT_ANSWER_RETENTION_DAYS, 365]",
+)
+@with_appcontext
+def enrich_prune(older_than_days: int | None) -> None:
+    """Delete the kept answers of the services that no record uses (no record carries their
+    DOI) and that are older than the retention period; a record's evidence is never pruned."""
+    from catalogue.adapters.enrichment.kept_answers import kept_count, prune_answers
+
+    state = _state()
+    days = older_than_days or state.settings.enrichment_answer_retention_days
+    if days == 0:
+        console.print("Kept answers are kept for ever (retention 0): nothing pruned.")
+        return
+    older_than = utcnow() - timedelta(days=days)
+    with state.db.unit_of_work() as session:
+        pruned = prune_answers(session, older_than)
+        left = kept_count(session)
+    each = ", ".join(f"{source} {count}" for source, count in sorted(pruned.items()))
+    console.print(
+        f"Pruned {sum(pruned.values())} kept answers no record uses, from before "
+        f"{older_than:%Y-%m-%d}{f' ({each})' if each else ''}; {left} kept."
+    )
+
+
 @enrich.command("status")
 @click.option("--limit", default=10, show_default=True, help="How many recent jobs")
 @with_appcontext

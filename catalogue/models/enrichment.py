@@ -2,7 +2,8 @@
 
 Every answer a service gives is kept (``enrichment_answers``): it is the cache that spares the
 service a second question within the cache period, and the evidence a librarian can read when
-a publication's Open Access status changed after an enrichment.
+a publication's Open Access status changed after an enrichment. Answers no record uses are
+pruned after a retention period (catalogue/adapters/enrichment/kept_answers.py).
 """
 
 from __future__ import annotations
