@@ -45,7 +45,7 @@ class EnrichmentJobSchema(Schema):
     sources = fields.List(fields.String())
     refresh = fields.Boolean()
     status = fields.String(
-        metadata={"description": "queued, running, done, or failed (see problems)"}
+        metadata={"description": "queued, running, done, failed (see problems) or cancelled"}
     )
     created_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)

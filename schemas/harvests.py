@@ -77,7 +77,7 @@ class HarvestSchema(Schema):
     source = fields.String()
     parameters = fields.Dict()
     status = fields.String(
-        metadata={"description": "queued, running, done, or failed (see problems)"}
+        metadata={"description": "queued, running, done, failed (see problems) or cancelled"}
     )
     created_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)

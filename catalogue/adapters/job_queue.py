@@ -1,6 +1,9 @@
-"""What the worker's jobs (enrichment, harvests and imports) share: taking one and giving it
-back.  Workers claim with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several can run; a
-running job whose worker went quiet (no heartbeat for ``STALE_AFTER``) is taken over."""
+"""What the worker's jobs (enrichment, harvests and imports) share: taking one, giving it
+back, cancelling it.  Workers claim with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
+can run; a running job whose worker went quiet (no heartbeat for ``STALE_AFTER``) is taken
+over.  A cancelled job is never taken again; its worker notices at its next step (each step
+reads the job's row locked, so a cancellation and a worker's update never overwrite each
+other) and stops there, with everything it saved kept and counted."""
 
 from __future__ import annotations
 
@@ -10,7 +13,9 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from catalogue.adapters.db import Database
+from catalogue.domain.errors import Conflict, Forbidden
 from catalogue.models import utcnow
+from catalogue.services.permissions import Identity
 
 STALE_AFTER = timedelta(minutes=5)
 
@@ -48,3 +53,14 @@ def release(db: Database, model: Any, job_id: int) -> None:
         job = session.get(model, job_id)
         if job is not None and job.status == "running":
             job.status = "queued"
+
+
+def cancel(job: Any, identity: Identity) -> None:
+    """Cancel ``job`` (read with its row locked) for ``identity``: who queued it, or an
+    administrator; only while it is queued or running."""
+    if job.requested_by_id != identity.user_id and not identity.has_role("administrator"):
+        raise Forbidden("Only the person who queued a job, or an administrator, may cancel it.")
+    if job.status not in ("queued", "running"):
+        raise Conflict(f"Job {job.id} is {job.status}: only a queued or running job can stop.")
+    job.status = "cancelled"
+    job.finished_at = utcnow()

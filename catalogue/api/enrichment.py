@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from catalogue.adapters.enrichment.jobs import queue_job, visible_job, visible_jobs
+from catalogue.adapters.enrichment.jobs import cancel_job, queue_job, visible_job, visible_jobs
 from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
 from catalogue.api.routing import Blueprint
@@ -81,3 +81,18 @@ class Job(MethodView):
             raise NotAuthenticated("Log in, or send a personal access token.")
         with reader() as session:
             return visible_job(session, identity, job_id)
+
+
+@blp.route("/jobs/<id:job_id>/cancel")
+class JobCancel(MethodView):
+    @blp.response(200, EnrichmentJobSchema)
+    @blp.alt_response(403, description="Not the person who queued it, nor an administrator")
+    @blp.alt_response(409, description="The job already ended")
+    def post(self, job_id: int) -> Any:
+        """Cancel a queued or running job (who queued it, or an administrator). A running job
+        stops after the record it is on: what it saved stays, counted; it ends ``cancelled``."""
+        identity = current_identity()
+        if identity.is_anonymous:
+            raise NotAuthenticated("Log in, or send a personal access token.")
+        with transaction() as session:
+            return cancel_job(session, identity, job_id)

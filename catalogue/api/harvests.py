@@ -8,6 +8,7 @@ from flask import current_app
 from flask.views import MethodView
 
 from catalogue.adapters.harvest.jobs import (
+    cancel_harvest,
     last_deposit_harvest,
     queue_deposits,
     queue_harvest,
@@ -88,3 +89,19 @@ class Harvest(MethodView):
             raise NotAuthenticated("Log in, or send a personal access token.")
         with reader() as session:
             return visible_harvest(session, identity, job_id)
+
+
+@blp.route("/<id:job_id>/cancel")
+class HarvestCancel(MethodView):
+    @blp.response(200, HarvestSchema)
+    @blp.alt_response(403, description="Not the person who queued it, nor an administrator")
+    @blp.alt_response(409, description="The harvest already ended")
+    def post(self, job_id: int) -> Any:
+        """Cancel a queued or running harvest or import (who queued it, or an administrator).
+        A running one stops after the batch of works it is on: what it took in stays, counted;
+        it ends ``cancelled``."""
+        identity = current_identity()
+        if identity.is_anonymous:
+            raise NotAuthenticated("Log in, or send a personal access token.")
+        with transaction() as session:
+            return cancel_harvest(session, identity, job_id)

@@ -823,6 +823,23 @@ def enrich_run(job_id: int | None) -> None:
         console.print("no queued job" if job_id is None else f"job {job_id} is not queued")
 
 
+@enrich.command("cancel")
+@click.argument("job_id", type=int)
+@with_appcontext
+def enrich_cancel(job_id: int) -> None:
+    """Cancel job JOB_ID (queued or running): its worker stops after the record it is on;
+    what it saved stays."""
+    from catalogue.adapters.enrichment.jobs import cancel_job
+    from catalogue.domain.errors import ServiceError
+
+    try:
+        with _state().db.unit_of_work() as session:
+            job = cancel_job(session, OPERATOR, job_id)
+            console.print(f"job {job.id} cancelled after {job.processed} records")
+    except ServiceError as exc:
+        raise click.UsageError(exc.message) from exc
+
+
 @enrich.command("prune")
 @click.option(
     "--older-than-days",

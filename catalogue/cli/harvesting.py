@@ -167,6 +167,24 @@ def harvest_run(job_id: int | None) -> None:
         console.print("no queued harvest")
 
 
+@harvest.command("cancel")
+@click.argument("job_id", type=int)
+@with_appcontext
+def harvest_cancel(job_id: int) -> None:
+    """Cancel harvest or import JOB_ID (queued or running): its worker stops after the batch
+    of works it is on; what it took in stays."""
+    from catalogue.adapters.harvest.jobs import cancel_harvest
+    from catalogue.domain.errors import ServiceError
+    from catalogue.services.accounts import OPERATOR
+
+    try:
+        with _state().db.unit_of_work() as session:
+            job = cancel_harvest(session, OPERATOR, job_id)
+            console.print(f"harvest {job.id} cancelled after {job.processed} works")
+    except ServiceError as exc:
+        raise click.UsageError(exc.message) from exc
+
+
 @harvest.command("status")
 @click.option("--limit", default=10, show_default=True, help="How many recent harvests")
 @with_appcontext

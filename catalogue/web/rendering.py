@@ -36,6 +36,7 @@ STATUS_LABELS: dict[str, Any] = {
     "running": _l("running"),
     "done": _l("done"),
     "failed": _l("failed"),
+    "cancelled": _l("cancelled"),
 }
 
 

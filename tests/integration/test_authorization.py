@@ -348,6 +348,12 @@ MATRIX: dict[str, Cell] = {
         a_publication_job,
         (401, 404, 404, 200, 404, 200, 404),
     ),
+    "cancel an enrichment job": Cell(
+        "POST",
+        "/api/enrichment/jobs/{id}/cancel",
+        a_publication_job,
+        (401, 404, 404, 200, 404, 200, 403),
+    ),
     # Harvests.
     "harvest the institution's works": Cell(
         "POST",
@@ -358,6 +364,9 @@ MATRIX: dict[str, Cell] = {
     ),
     "list harvests": Cell("GET", "/api/harvests", nothing, (401, 200, 200, 200, 200, 200, 200)),
     "a harvest": Cell("GET", "/api/harvests/{id}", a_harvest, (401, 404, 404, 200, 404, 200, 404)),
+    "cancel a harvest": Cell(
+        "POST", "/api/harvests/{id}/cancel", a_harvest, (401, 404, 404, 200, 404, 200, 403)
+    ),
     # Imports (followed as harvests).
     "import a file": Cell(
         "POST",

@@ -148,6 +148,15 @@ def visible_job(session: Session, identity: permissions.Identity, job_id: int) -
     return job
 
 
+def cancel_job(session: Session, identity: permissions.Identity, job_id: int) -> EnrichmentJob:
+    """Cancel a queued or running job (who queued it, or an administrator); a running one
+    stops after the record it is on."""
+    session.get(EnrichmentJob, job_id, with_for_update=True)  # waits for the worker's step
+    job = visible_job(session, identity, job_id)
+    job_queue.cancel(job, identity)
+    return job
+
+
 @dataclass
 class Step:
     """What happened to one record."""
@@ -234,12 +243,14 @@ class Enricher:
             job.total = session.scalar(counted) or 0
             kind, sources, refresh = job.kind, job.sources, job.refresh
             requester_id, cursor = job.requested_by_id, job.cursor
+        cancelled = False
         for record_id, doi in self._records(job_id, cursor):
-            if stop is not None and stop.is_set():
+            if cancelled or (stop is not None and stop.is_set()):
                 break
             step = self.enrich_one(requester_id, kind, record_id, doi, sources, refresh)
             with self.db.unit_of_work() as session:
-                job = _job(session, job_id)
+                job = _job(session, job_id, locked=True)
+                cancelled = job.status == "cancelled"  # the record just done still counts
                 job.processed += 1
                 job.changed += int(step.changed)
                 job.failed += int(any(p["level"] == "failed" for p in step.problems))
@@ -250,8 +261,10 @@ class Enricher:
                 if progress:
                     progress(job)
         with self.db.unit_of_work() as session:
-            job = _job(session, job_id)
-            if stop is not None and stop.is_set():
+            job = _job(session, job_id, locked=True)
+            if job.status == "cancelled":
+                pass  # stays cancelled, with what it did counted
+            elif stop is not None and stop.is_set():
                 job.status = "queued"  # stopped with its worker: resumes after its cursor
             else:
                 job.status = "done"
@@ -404,8 +417,8 @@ def _targets(job: EnrichmentJob) -> Any:
     return query
 
 
-def _job(session: Session, job_id: int) -> EnrichmentJob:
-    job = session.get(EnrichmentJob, job_id)
+def _job(session: Session, job_id: int, locked: bool = False) -> EnrichmentJob:
+    job = session.get(EnrichmentJob, job_id, with_for_update=locked)
     if job is None:
         raise NotFound(f"No enrichment job {job_id}.")
     return job

@@ -229,6 +229,15 @@ def visible_harvest(session: Session, identity: permissions.Identity, job_id: in
     return job
 
 
+def cancel_harvest(session: Session, identity: permissions.Identity, job_id: int) -> HarvestJob:
+    """Cancel a queued or running harvest or import (who queued it, or an administrator); a
+    running one stops after the batch of works it is on."""
+    session.get(HarvestJob, job_id, with_for_update=True)  # waits for the worker's step
+    job = visible_harvest(session, identity, job_id)
+    job_queue.cancel(job, identity)
+    return job
+
+
 class Harvester:
     """Runs harvest jobs against the configured services."""
 
@@ -313,6 +322,8 @@ class Harvester:
             with self.db.reader() as session:
                 job = _job(session, job_id)
                 page, position, cursor = job.page, job.position, job.cursor
+                if job.status == "cancelled":
+                    break
             if page is None:
                 if cursor is None:
                     break  # every page done
@@ -332,17 +343,19 @@ class Harvester:
                     _job(session, job_id).page = None
                 continue
             same = self._unchanged(feed, page, position)
-            while position < len(page) and not (stop is not None and stop.is_set()):
+            cancelled = False
+            while position < len(page) and not (cancelled or (stop is not None and stop.is_set())):
                 end = min(len(page), position + BATCH)
-                self._take(feed, identity, job_id, page, range(position, end), same)
+                cancelled = self._take(feed, identity, job_id, page, range(position, end), same)
                 position = end
                 if progress is not None:
                     with self.db.reader() as session:
                         progress(_job(session, job_id))
         with self.db.unit_of_work() as session:
-            job = _job(session, job_id)
-            if stop is not None and stop.is_set():
-                job.status = "queued"  # stopped with its worker: resumes where it stopped
+            job = _job(session, job_id, locked=True)
+            if job.status == "cancelled" or (stop is not None and stop.is_set()):
+                if job.status != "cancelled":
+                    job.status = "queued"  # stopped with its worker: resumes where it stopped
                 session.flush()
                 session.expunge(job)
                 return job
@@ -368,10 +381,15 @@ class Harvester:
         page: list[Any],
         positions: range,
         same: set[int],
-    ) -> None:
+    ) -> bool:
         """Take some works of the page in, with the job's progress, in one transaction (each
-        work in a savepoint of its own: one that fails leaves nothing behind, the rest stay)."""
+        work in a savepoint of its own: one that fails leaves nothing behind, the rest stay).
+        Whether the job is cancelled: then nothing is taken (the job's row is locked for the
+        batch, so a cancellation waits for the batch under way and stops the next one)."""
         with self.db.unit_of_work() as session:
+            job = _job(session, job_id, locked=True)
+            if job.status == "cancelled":
+                return True
             outcomes = []
             for index in positions:
                 raw = page[index]
@@ -384,7 +402,6 @@ class Harvester:
                     outcomes.append(Outcome(_name(raw), exc.outcome, reason=str(exc)))
                 else:
                     outcomes.append(self._save(session, identity, feed, incoming, raw))
-            job = _job(session, job_id)
             job.processed += len(outcomes)
             problems = []
             for outcome in outcomes:
@@ -397,6 +414,7 @@ class Harvester:
             if positions.stop == len(page):
                 job.page = None
             job.heartbeat_at = utcnow()
+            return False
 
     def _save(
         self,
@@ -481,8 +499,8 @@ def _name(raw: Any) -> str:
     return "?"
 
 
-def _job(session: Session, job_id: int) -> HarvestJob:
-    job = session.get(HarvestJob, job_id)
+def _job(session: Session, job_id: int, locked: bool = False) -> HarvestJob:
+    job = session.get(HarvestJob, job_id, with_for_update=locked)
     if job is None:
         raise NotFound(f"No harvest job {job_id}.")
     return job
