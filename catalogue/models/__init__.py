@@ -9,7 +9,7 @@ from catalogue.models.accounts import (
     UserRole,
 )
 from catalogue.models.base import Base, utcnow
-from catalogue.models.enrichment import EnrichmentAnswer, EnrichmentJob
+from catalogue.models.enrichment import EnrichmentAnswer, EnrichmentJob, ServiceBudget
 from catalogue.models.harvest import (
     HarvestJob,
     RecordIdentifier,
@@ -83,6 +83,7 @@ __all__ = [
     "ReportSnapshot",
     "ResourceType",
     "SearchDocument",
+    "ServiceBudget",
     "Theme",
     "ThemeRule",
     "ThemeSuggestion",

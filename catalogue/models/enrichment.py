@@ -55,3 +55,14 @@ class EnrichmentJob(Base):
     cursor: Mapped[str | None] = mapped_column(String(16))
     # The most recent problems: [{record, doi, source, reason}], newest last, at most 50.
     problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class ServiceBudget(Base):
+    """The next free moment to ask an outside service, shared by every worker process: each
+    request reserves its slot here (catalogue/adapters/service_budget.py), so two workers
+    never ask a service faster than its rate together."""
+
+    __tablename__ = "service_budgets"
+
+    service: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -37,6 +37,11 @@ class CappedRetry(Retry):
     def get_retry_after(self, response: Any) -> float | None:
         wanted = super().get_retry_after(response)
         return None if wanted is None else min(wanted, self.max_retry_after)
+
+
+class Budget(Protocol):
+    def wait(self) -> None:
+        """Return when the next request may go."""
 
 
 class Throttle:
@@ -78,10 +83,13 @@ class PoliteClient:
         retries: int = 4,
         backoff: float = 0.5,
         max_retry_after: float = 60.0,
+        budget: Budget | None = None,
     ) -> None:
+        """``budget`` spaces the requests (shared by every worker: service_budget.py);
+        without one, ``per_second`` from this client alone."""
         self.base_url = base_url.rstrip("/")
         self.timeout = (min(timeout, 5.0), timeout)  # connect, read
-        self.throttle = Throttle(per_second)
+        self.throttle: Budget = budget if budget is not None else Throttle(per_second)
         retry = CappedRetry(
             total=retries,
             backoff_factor=backoff,

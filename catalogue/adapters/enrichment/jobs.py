@@ -31,6 +31,7 @@ from catalogue.adapters.db import Database
 from catalogue.adapters.enrichment.fill import fill
 from catalogue.adapters.enrichment.http import PoliteClient, ServiceUnavailable, user_agent
 from catalogue.adapters.enrichment.sources import SOURCES, Found, Source
+from catalogue.adapters.service_budget import budget_for
 from catalogue.config import Settings
 from catalogue.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from catalogue.models import (
@@ -181,11 +182,13 @@ class Enricher:
         with self._lock:
             if source.name not in self._clients:
                 settings = self.settings
+                rate = settings.enrichment_per_second or source.per_second
                 self._clients[source.name] = PoliteClient(
                     settings.enrichment_url(source.name) or source.default_url,
                     user_agent(settings.base_url, settings.contact_email),
-                    settings.enrichment_per_second or source.per_second,
+                    rate,
                     timeout=settings.enrichment_timeout,
+                    budget=budget_for(self.db.engine, source.name, rate),
                 )
             return self._clients[source.name]
 

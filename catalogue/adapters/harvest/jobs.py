@@ -33,6 +33,7 @@ from catalogue.adapters.harvest.feed import START, Feed, Page
 from catalogue.adapters.harvest.oai import OaiFeed
 from catalogue.adapters.harvest.openalex import OpenAlexFeed
 from catalogue.adapters.harvest.orcid import OrcidFeed
+from catalogue.adapters.service_budget import budget_for
 from catalogue.config import Settings
 from catalogue.domain.errors import InvalidInput, NotFound
 from catalogue.models import EnrichmentAnswer, HarvestJob, User, utcnow
@@ -251,11 +252,13 @@ class Harvester:
         with self._lock:
             if source not in self._clients:
                 settings = self.settings
+                rate = settings.enrichment_per_second or 5.0
                 self._clients[source] = PoliteClient(
                     settings.enrichment_url(source) or PUBLIC_URLS[source],
                     user_agent(settings.base_url, settings.contact_email),
-                    settings.enrichment_per_second or 5.0,
+                    rate,
                     timeout=settings.enrichment_timeout,
+                    budget=budget_for(self.db.engine, source, rate),
                 )
             return self._clients[source]
 
@@ -265,11 +268,13 @@ class Harvester:
         parameters = job.parameters
         if job.source == "oai":
             settings = self.settings
+            rate = settings.enrichment_per_second or 2.0
             client = PoliteClient(
                 parameters["url"],
                 user_agent(settings.base_url, settings.contact_email),
-                settings.enrichment_per_second or 2.0,
+                rate,
                 timeout=settings.enrichment_timeout,
+                budget=budget_for(self.db.engine, f"oai {parameters['url']}", rate),
             )
             return OaiFeed(client, "oai_dc", parameters.get("set"), parameters.get("from"))
         if job.source == "orcid":
