@@ -52,6 +52,19 @@ class TextFormatter(logging.Formatter):
         return f"{text} [request {request_id}]" if request_id else text
 
 
+class OneLineRetries(logging.Filter):
+    """elastic_transport logs every request it retries on another node as a warning with the
+    whole traceback: while a node is away that is dozens of tracebacks a second, burying what
+    else happens.  The error's own message on the warning's line says the same."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and record.exc_info and record.exc_info[1]:
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
 def configure(log_format: str, level: str, production: bool) -> bool:
     """Log to standard error in ``log_format``, unless logging is set up already; whether it
     was set up here."""
@@ -66,4 +79,5 @@ def configure(log_format: str, level: str, production: bool) -> bool:
     # Libraries that log every request or step at INFO: their warnings are what matters.
     for chatty in _CHATTY:
         logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
+    logging.getLogger("elastic_transport.transport").addFilter(OneLineRetries())
     return True
