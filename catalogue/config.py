@@ -94,6 +94,9 @@ class Settings:
     oidc_api_audience: str = ""
     session_hours: int = 8
     token_max_days: int = 365
+    # Access grants: how long a data steward's approval lasts unless they say, and at most.
+    access_grant_days: int = 365
+    access_grant_max_days: int = 730
     # How long security events are kept: `catalogue security-events prune` (0: for ever).
     security_event_retention_days: int = 730
     anonymous_rate_limit: str = "300 per minute"
@@ -235,6 +238,11 @@ class Settings:
             raise ConfigError("CATALOGUE_MAX_CONTENT_LENGTH must be at least 1024 bytes")
         if self.enrichment_answer_retention_days < 0:
             raise ConfigError("CATALOGUE_ENRICHMENT_ANSWER_RETENTION_DAYS must be 0 or more days")
+        if not 1 <= self.access_grant_days <= self.access_grant_max_days:
+            raise ConfigError(
+                "CATALOGUE_ACCESS_GRANT_DAYS must be at least 1 and at most "
+                "CATALOGUE_ACCESS_GRANT_MAX_DAYS"
+            )
         if self.security_event_retention_days < 0:
             raise ConfigError("CATALOGUE_SECURITY_EVENT_RETENTION_DAYS must be 0 or more days")
         self.role_map  # noqa: B018 - raises ConfigError when the mapping is malformed

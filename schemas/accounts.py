@@ -135,6 +135,14 @@ class AccessRequestCreateSchema(StrictSchema):
 class AccessDecisionSchema(StrictSchema):
     decision = fields.String(required=True, validate=validate.OneOf(("approve", "deny")))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    until = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Approving: the last day of access (default: a year from today, "
+            "CATALOGUE_ACCESS_GRANT_DAYS; at most CATALOGUE_ACCESS_GRANT_MAX_DAYS)"
+        },
+    )
 
     @validates_schema
     def _note_on_denial(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -154,7 +162,15 @@ class AccessRequestSchema(Schema):
     decided_at = fields.DateTime(allow_none=True)
     decided_by = fields.String(attribute="decided_by.name", allow_none=True)
     decision_note = fields.String(allow_none=True)
+    valid_until = fields.Date(
+        allow_none=True, metadata={"description": "A grant's last day of access"}
+    )
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class AccessRevokeSchema(StrictSchema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
 
 class AccessRequestArgsSchema(StrictSchema):
-    status = fields.String(validate=validate.OneOf(("pending", "approved", "denied")))
+    status = fields.String(validate=validate.OneOf(("pending", "approved", "denied", "revoked")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 
 from catalogue.api.context import reader, transaction
@@ -16,6 +17,7 @@ from schemas.accounts import (
     AccessRequestArgsSchema,
     AccessRequestCreateSchema,
     AccessRequestSchema,
+    AccessRevokeSchema,
 )
 
 blp = Blueprint(
@@ -66,7 +68,25 @@ class Decision(MethodView):
     @blp.response(200, AccessRequestSchema)
     @blp.alt_response(409, description="Already decided")
     def post(self, data: dict[str, Any], request_id: int) -> Any:
-        """Approve or deny (data stewards); a denial needs a note for the requester."""
+        """Approve (until a day: a year by default) or deny (data stewards); a denial needs
+        a note for the requester."""
+        identity = current_identity()
+        settings = current_app.extensions["catalogue"].settings
+        terms = access.GrantTerms(settings.access_grant_days, settings.access_grant_max_days)
+        with transaction() as session:
+            return access.decide(
+                session, identity, request_id, data["decision"], data["note"], data["until"], terms
+            )
+
+
+@blp.route("/access-requests/<id:request_id>/revoke")
+class Revoke(MethodView):
+    @blp.arguments(AccessRevokeSchema)
+    @blp.response(200, AccessRequestSchema)
+    @blp.alt_response(409, description="Not a grant that still gives access")
+    def post(self, data: dict[str, Any], request_id: int) -> Any:
+        """End a grant before its last day (data stewards): its links stop showing at once;
+        audited on the dataset. The requester may ask again."""
         identity = current_identity()
         with transaction() as session:
-            return access.decide(session, identity, request_id, data["decision"], data["note"])
+            return access.revoke(session, identity, request_id, data["note"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,6 +14,7 @@ from catalogue.api.context import db, etag_headers, reader, require_if_match, tr
 from catalogue.api.identity import current_identity
 from catalogue.api.routing import Blueprint, revision_checked
 from catalogue.api.search import backend, render
+from catalogue.domain import clock
 from catalogue.domain.errors import NotAuthenticated, ServiceError
 from catalogue.models import Dataset, Distribution, Record
 from catalogue.services import access
@@ -58,7 +58,7 @@ class _Shown:
             self._hide_data_unless_allowed(record)
 
     def _hide_data_unless_allowed(self, dataset: Dataset) -> None:
-        reason = data_access(current_identity(), dataset, date.today())
+        reason = data_access(current_identity(), dataset, clock.today())
         request_url = None
         if reason is None:
             self.distributions = [

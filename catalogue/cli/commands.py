@@ -504,6 +504,33 @@ def users_token(who: str, name: str, scopes: tuple[str, ...], days: int) -> None
     click.echo(secret)
 
 
+@main.group("access")
+def access_group() -> None:
+    """Access grants to restricted data (deciding them: /api/access-requests, the web pages)."""
+
+
+@access_group.command("ending")
+@click.option("--within", default=30, show_default=True, type=click.IntRange(0), help="Days ahead")
+@with_appcontext
+def access_ending(within: int) -> None:
+    """The grants whose last day is within --within days, soonest first: run it daily and
+    send it to the data stewards (docs/operations.md)."""
+    from catalogue.services.access import grants_ending
+
+    table = Table(title=f"Access grants ending within {within} days")
+    for column in ("request", "dataset", "requester", "last day"):
+        table.add_column(column)
+    with _state().db.reader() as session:
+        ending = grants_ending(session, within)
+        for grant in ending:
+            table.add_row(
+                str(grant.id), grant.record_id, grant.requester.name, str(grant.valid_until)
+            )
+    if ending:
+        console.print(table)
+    console.print(f"{len(ending)} grants end within {within} days.")
+
+
 @main.group("security-events")
 def security_events_group() -> None:
     """The security events' retention (reading them: /api/security-events, /admin)."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +22,7 @@ from catalogue.domain.terms import ROLES
 from catalogue.models.base import Base, UTCDateTime, utcnow
 
 ROLE_SOURCES = ("provider", "admin")
-REQUEST_STATUSES = ("pending", "approved", "denied")
+REQUEST_STATUSES = ("pending", "approved", "denied", "revoked")
 
 
 class User(Base):
@@ -107,7 +108,8 @@ class RecordEditor(Base):
 class AccessRequest(Base):
     """A request to use a restricted dataset, and the data steward's decision.
 
-    A grant covers every version of the dataset (its ``concept_id``).
+    A grant covers every version of the dataset (its ``concept_id``) up to ``valid_until``;
+    a data steward may revoke it before (status ``revoked``).
     """
 
     __tablename__ = "access_requests"
@@ -134,6 +136,14 @@ class AccessRequest(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision_note: Mapped[str | None] = mapped_column(Text)
+    # The last day a grant gives access (included); revoking ends it before.
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    def active_on(self, day: date) -> bool:
+        """Whether this is a grant that gives access on ``day``."""
+        return self.status == "approved" and (self.valid_until is None or day <= self.valid_until)

@@ -5,13 +5,15 @@ Every step is an audit event on the record, so its history shows who was let in 
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from catalogue.domain import clock
 from catalogue.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from catalogue.models import AccessRequest, Dataset, Record, RecordEditor, User, utcnow
 from catalogue.services.audit import record_event
@@ -85,7 +87,7 @@ def request_access(
         raise Conflict("Access can be asked for published datasets only.")
     if dataset.access_right_id == "metadata-only":
         raise Conflict("The data of this dataset is not available through the catalogue.")
-    if data_access(identity, dataset, date.today()) is not None:
+    if data_access(identity, dataset, clock.today()) is not None:
         raise Conflict("You already have access to this dataset's data.")
     pending = session.scalar(
         select(AccessRequest.id).where(
@@ -141,14 +143,44 @@ def get_request(session: Session, identity: Identity, request_id: int) -> Access
     return found
 
 
+@dataclass(frozen=True)
+class GrantTerms:
+    """How long a grant lasts when the steward does not say, and at most (settings)."""
+
+    days: int = 365
+    max_days: int = 730
+
+
+def _last_day(until: date | None, terms: GrantTerms) -> date:
+    today = clock.today()
+    if until is None:
+        return today + timedelta(days=terms.days)
+    if until <= today:
+        raise InvalidInput({"until": ["Must be after today."]})
+    latest = today + timedelta(days=terms.max_days)
+    if until > latest:
+        raise InvalidInput(
+            {"until": [f"At most {terms.max_days} days from today ({latest.isoformat()})."]}
+        )
+    return until
+
+
 def decide(
-    session: Session, identity: Identity, request_id: int, decision: str, note: str | None
+    session: Session,
+    identity: Identity,
+    request_id: int,
+    decision: str,
+    note: str | None,
+    until: date | None = None,
+    terms: GrantTerms = GrantTerms(),
 ) -> AccessRequest:
+    """Approve (until ``until``, or for the default term) or deny a pending request."""
     if not can_decide_access(identity):
         raise Forbidden("Only data stewards decide access requests.")
     access_request = get_request(session, identity, request_id)
     if access_request.status != "pending":
         raise Conflict(f"This request was already {access_request.status}.")
+    last_day = _last_day(until, terms) if decision == "approve" else None
     # Decided once, whoever else decides at the same moment: the update only applies while
     # the request is still pending, and the database serialises two updates of one row.
     status = "approved" if decision == "approve" else "denied"
@@ -160,6 +192,7 @@ def decide(
             decided_at=utcnow(),
             decided_by_id=identity.user_id,
             decision_note=(note or "").strip() or None,
+            valid_until=last_day,
         )
         .execution_options(synchronize_session=False)
     )
@@ -173,8 +206,56 @@ def decide(
         identity,
         dataset,
         f"access_{access_request.status}",
-        {"request": access_request.id, "requester": access_request.requester_id, "note": note},
+        {
+            "request": access_request.id,
+            "requester": access_request.requester_id,
+            "note": note,
+            "until": last_day.isoformat() if last_day else None,
+        },
     )
     session.flush()
     session.refresh(access_request, ["decided_by"])
     return access_request
+
+
+def revoke(
+    session: Session, identity: Identity, request_id: int, note: str | None
+) -> AccessRequest:
+    """End a grant before its last day (data stewards); audited on the dataset."""
+    if not can_decide_access(identity):
+        raise Forbidden("Only data stewards revoke access.")
+    access_request = get_request(session, identity, request_id)
+    session.refresh(access_request, with_for_update=True)  # one revocation, whoever else tries
+    if not access_request.active_on(clock.today()):
+        raise Conflict("Only a grant that still gives access can be revoked.")
+    access_request.status = "revoked"
+    access_request.revoked_at = utcnow()
+    access_request.revoked_by_id = identity.user_id
+    dataset = session.get(Record, access_request.record_id)
+    assert dataset is not None  # the request is deleted with its dataset
+    record_event(
+        session,
+        identity,
+        dataset,
+        "access_revoked",
+        {"request": access_request.id, "requester": access_request.requester_id, "note": note},
+    )
+    session.flush()
+    return access_request
+
+
+def grants_ending(session: Session, within_days: int) -> list[AccessRequest]:
+    """Grants whose last day is within ``within_days`` from today, soonest first (for the
+    daily reminder to data stewards)."""
+    today = clock.today()
+    return list(
+        session.scalars(
+            _query()
+            .where(
+                AccessRequest.status == "approved",
+                AccessRequest.valid_until >= today,
+                AccessRequest.valid_until <= today + timedelta(days=within_days),
+            )
+            .order_by(AccessRequest.valid_until, AccessRequest.id)
+        )
+    )

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from catalogue.domain import clock
 from catalogue.domain.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from catalogue.domain.terms import ROLES, SCOPES
 from catalogue.models import (
@@ -50,9 +51,13 @@ def identity_of(session: Session, user: User, scopes: Iterable[str] | None = Non
     co_edits = session.scalars(
         select(RecordEditor.concept_id).where(RecordEditor.user_id == user.id)
     )
+    # Grants count until their last day: checked on every request, so one that ends or is
+    # revoked stops showing links at once.
     granted = session.scalars(
         select(AccessRequest.concept_id).where(
-            AccessRequest.requester_id == user.id, AccessRequest.status == "approved"
+            AccessRequest.requester_id == user.id,
+            AccessRequest.status == "approved",
+            AccessRequest.valid_until.is_(None) | (AccessRequest.valid_until >= clock.today()),
         )
     )
     return Identity(

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
+from catalogue.domain import clock
 from catalogue.domain.errors import ServiceError
 from catalogue.models import Dataset, Record, utcnow
 from catalogue.services import access, accounts
@@ -77,6 +78,7 @@ def _render(
         tokens = [t for t in accounts.tokens_of(session, identity) if t.revoked_at is None]
     body = render_template(
         "web/mine.html",
+        today=clock.today(),
         records=records,
         total=result.total,
         scores=scores,

@@ -1,13 +1,16 @@
 """Asking for restricted data and deciding on it, in the browser.
 
 A signed-in reader asks from the dataset's page (with the purpose, as the API asks); data
-stewards decide in their queue (approve, or deny with a note for the requester). The rules,
+stewards decide in their queue (approve until a day, or deny with a note for the requester)
+and revoke a grant before its end. The rules,
 the audit events and the once-only decision are the access service's.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -15,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
+from catalogue.domain import clock
 from catalogue.domain.errors import Forbidden, ServiceError
 from catalogue.models import Dataset, Record
 from catalogue.services import access
@@ -71,13 +75,35 @@ def queue() -> Response | str:
         )
     pending = [item for item in requests if item.status == "pending"]
     decided = [item for item in requests if item.status != "pending"][:50]
+    today = clock.today()
+    terms = _terms()
     return render_template(
         "web/access_requests.html",
         pending=pending,
         decided=decided,
         titles=titles,
         problem=request.args.get("problem"),
+        today=today,
+        earliest_until=today + timedelta(days=1),
+        default_until=today + timedelta(days=terms.days),
+        latest_until=today + timedelta(days=terms.max_days),
     )
+
+
+def _terms() -> access.GrantTerms:
+    settings = current_app.extensions["catalogue"].settings
+    return access.GrantTerms(settings.access_grant_days, settings.access_grant_max_days)
+
+
+@blp.post("/stewardship/access-requests/<id:request_id>/revoke")
+def revoke(request_id: int) -> Response:
+    identity = current_identity()
+    try:
+        with transaction() as session:
+            access.revoke(session, identity, request_id, request.form.get("note") or None)
+    except ServiceError as exc:
+        return redirect(url_for("stewardship.queue", problem=exc.message), code=303)
+    return redirect(url_for("stewardship.queue"), code=303)
 
 
 @blp.post("/stewardship/access-requests/<id:request_id>/decision")
@@ -88,10 +114,14 @@ def decide(request_id: int) -> Response:
             {
                 "decision": request.form.get("decision", ""),
                 "note": request.form.get("note") or None,
+                "until": request.form.get("until") or None,
             }
         )
         with transaction() as session:
-            access.decide(session, identity, request_id, data["decision"], data["note"])
+            access.decide(
+                session, identity, request_id, data["decision"], data["note"], data["until"],
+                _terms(),
+            )  # fmt: skip
     except ValidationError as exc:
         messages = exc.normalized_messages()  # type: ignore[no-untyped-call]
         problem = " ".join(str(m) for values in messages.values() for m in values)

@@ -103,6 +103,17 @@ def brams_request(client: FlaskClient) -> str:
     return str(_ok(client.post(url, json=purpose, headers=as_user("bram")))["id"])
 
 
+def brams_grant(client: FlaskClient) -> str:
+    """Bram's request, approved by a data steward."""
+    request_id = brams_request(client)
+    url = f"/api/access-requests/{request_id}/decision"
+    _ok(
+        client.post(url, json={"decision": "approve"}, headers=as_user("sanne", "data_steward")),
+        200,
+    )
+    return request_id
+
+
 def brams_user_id(client: FlaskClient) -> str:
     return str(_ok(client.get("/api/me", headers=as_user("bram")), 200)["id"])
 
@@ -300,6 +311,13 @@ MATRIX: dict[str, Cell] = {
         brams_request,
         (401, 403, 403, 403, 200, 200, 403),
         {"decision": "approve"},
+    ),
+    "revoke a grant": Cell(
+        "POST",
+        "/api/access-requests/{id}/revoke",
+        brams_grant,
+        (401, 403, 403, 403, 200, 200, 403),
+        {},
     ),
     # Accounts and administration.
     "who am I": Cell("GET", "/api/me", nothing, (401, 200, 200, 200, 200, 200, 200)),
