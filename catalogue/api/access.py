@@ -28,6 +28,12 @@ blp = Blueprint(
 )
 
 
+def grant_terms() -> access.GrantTerms:
+    """How long grants last, from the settings (the API and the pages decide alike)."""
+    settings = current_app.extensions["catalogue"].settings
+    return access.GrantTerms(settings.access_grant_days, settings.access_grant_max_days)
+
+
 @blp.route("/datasets/<record_id>/access-requests", endpoint="DatasetRequests")
 class DatasetRequests(MethodView):
     @blp.arguments(AccessRequestCreateSchema)
@@ -71,12 +77,11 @@ class Decision(MethodView):
         """Approve (until a day: a year by default) or deny (data stewards); a denial needs
         a note for the requester."""
         identity = current_identity()
-        settings = current_app.extensions["catalogue"].settings
-        terms = access.GrantTerms(settings.access_grant_days, settings.access_grant_max_days)
         with transaction() as session:
             return access.decide(
-                session, identity, request_id, data["decision"], data["note"], data["until"], terms
-            )
+                session, identity, request_id, data["decision"], data["note"], data["until"],
+                grant_terms(),
+            )  # fmt: skip
 
 
 @blp.route("/access-requests/<id:request_id>/revoke")

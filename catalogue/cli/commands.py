@@ -504,6 +504,16 @@ def users_token(who: str, name: str, scopes: tuple[str, ...], days: int) -> None
     click.echo(secret)
 
 
+def _retention_cutoff(given_days: int | None, setting_days: int, what: str) -> datetime | None:
+    """The moment before which ``what`` goes: ``--older-than-days``, else the retention
+    setting; None (said so) when the setting keeps them for ever."""
+    days = given_days or setting_days
+    if days == 0:
+        console.print(f"{what} are kept for ever (retention 0): nothing pruned.")
+        return None
+    return utcnow() - timedelta(days=days)
+
+
 @main.group("access")
 def access_group() -> None:
     """Access grants to restricted data (deciding them: /api/access-requests, the web pages)."""
@@ -547,11 +557,11 @@ def security_events_prune(older_than_days: int | None) -> None:
     """Delete the security events older than the retention period (run it daily, like the
     daily harvest: docs/operations.md); the pruning is itself a security event."""
     state = _state()
-    days = older_than_days or state.settings.security_event_retention_days
-    if days == 0:
-        console.print("Security events are kept for ever (retention 0): nothing pruned.")
+    older_than = _retention_cutoff(
+        older_than_days, state.settings.security_event_retention_days, "Security events"
+    )
+    if older_than is None:
         return
-    older_than = utcnow() - timedelta(days=days)
     with state.db.unit_of_work() as session:
         pruned = prune_security_events(session, older_than)
     console.print(f"Pruned {pruned} security events from before {older_than:%Y-%m-%d %H:%M} UTC.")
@@ -881,11 +891,11 @@ def enrich_prune(older_than_days: int | None) -> None:
     from catalogue.adapters.enrichment.kept_answers import kept_count, prune_answers
 
     state = _state()
-    days = older_than_days or state.settings.enrichment_answer_retention_days
-    if days == 0:
-        console.print("Kept answers are kept for ever (retention 0): nothing pruned.")
+    older_than = _retention_cutoff(
+        older_than_days, state.settings.enrichment_answer_retention_days, "Kept answers"
+    )
+    if older_than is None:
         return
-    older_than = utcnow() - timedelta(days=days)
     with state.db.unit_of_work() as session:
         pruned = prune_answers(session, older_than)
         left = kept_count(session)

@@ -199,21 +199,8 @@ def decide(
     if decided.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("This request was decided by someone else at the same moment.")
     session.refresh(access_request)
-    dataset = session.get(Record, access_request.record_id)
-    assert dataset is not None  # the request is deleted with its dataset
-    record_event(
-        session,
-        identity,
-        dataset,
-        f"access_{access_request.status}",
-        {
-            "request": access_request.id,
-            "requester": access_request.requester_id,
-            "note": note,
-            "until": last_day.isoformat() if last_day else None,
-        },
-    )
-    session.flush()
+    details = {"note": note, "until": last_day.isoformat() if last_day else None}
+    _audit(session, identity, access_request, f"access_{access_request.status}", details)
     session.refresh(access_request, ["decided_by"])
     return access_request
 
@@ -231,17 +218,23 @@ def revoke(
     access_request.status = "revoked"
     access_request.revoked_at = utcnow()
     access_request.revoked_by_id = identity.user_id
+    _audit(session, identity, access_request, "access_revoked", {"note": note})
+    return access_request
+
+
+def _audit(
+    session: Session,
+    identity: Identity,
+    access_request: AccessRequest,
+    action: str,
+    details: dict[str, Any],
+) -> None:
+    """A decision on ``access_request`` as an event in its dataset's audit trail."""
     dataset = session.get(Record, access_request.record_id)
     assert dataset is not None  # the request is deleted with its dataset
-    record_event(
-        session,
-        identity,
-        dataset,
-        "access_revoked",
-        {"request": access_request.id, "requester": access_request.requester_id, "note": note},
-    )
+    who = {"request": access_request.id, "requester": access_request.requester_id}
+    record_event(session, identity, dataset, action, who | details)
     session.flush()
-    return access_request
 
 
 def grants_ending(session: Session, within_days: int) -> list[AccessRequest]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from catalogue.api.access import grant_terms
 from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
 from catalogue.domain import clock
@@ -76,7 +77,7 @@ def queue() -> Response | str:
     pending = [item for item in requests if item.status == "pending"]
     decided = [item for item in requests if item.status != "pending"][:50]
     today = clock.today()
-    terms = _terms()
+    terms = grant_terms()
     return render_template(
         "web/access_requests.html",
         pending=pending,
@@ -88,11 +89,6 @@ def queue() -> Response | str:
         default_until=today + timedelta(days=terms.days),
         latest_until=today + timedelta(days=terms.max_days),
     )
-
-
-def _terms() -> access.GrantTerms:
-    settings = current_app.extensions["catalogue"].settings
-    return access.GrantTerms(settings.access_grant_days, settings.access_grant_max_days)
 
 
 @blp.post("/stewardship/access-requests/<id:request_id>/revoke")
@@ -120,7 +116,7 @@ def decide(request_id: int) -> Response:
         with transaction() as session:
             access.decide(
                 session, identity, request_id, data["decision"], data["note"], data["until"],
-                _terms(),
+                grant_terms(),
             )  # fmt: skip
     except ValidationError as exc:
         messages = exc.normalized_messages()  # type: ignore[no-untyped-call]

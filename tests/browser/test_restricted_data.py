@@ -59,6 +59,7 @@ def test_request_approve_and_see_the_link(visit: Visit, app: Flask) -> None:
     expect(page.get_by_role("link", name="ZIP")).to_have_attribute("href", SECRET)
     visit.go("/me")
     expect(page.get_by_text(f"approved, until {last_day}")).to_be_visible()
+    visit.screenshot("my-access-requests")
     page.get_by_role("button", name="Log out").click()
 
     page = log_in_as(visit, "Sanne Visser (data steward)")
