@@ -110,6 +110,8 @@ class Cluster:
         os.kill(pid, signal.SIGTERM)
         if node.process is not None:
             node.process.wait(timeout=60)
+        # Stopped on purpose: not a node that died (wait_for raises for those).
+        node.process = None
         (node.home / "pid").unlink(missing_ok=True)
 
     def running(self) -> list[Node]:
