@@ -62,6 +62,35 @@ class TokenSchema(Schema):
     revoked_at = fields.DateTime(allow_none=True)
 
 
+class LoginSessionSchema(Schema):
+    id = fields.Integer()
+    user_id = fields.Integer()
+    person = fields.String(attribute="user.name")
+    via = fields.String(
+        metadata={"description": "How the person logged in: sso, development login"}
+    )
+    ip = fields.String(allow_none=True, metadata={"description": "The address it began from"})
+    user_agent = fields.String(allow_none=True, metadata={"description": "The browser it began in"})
+    created_at = fields.DateTime()
+    last_seen_at = fields.DateTime(
+        metadata={"description": "Its last request, to the minute; idle for the session "
+                  "lifetime, it ends"}
+    )  # fmt: skip
+    current = fields.Boolean(
+        metadata={"description": "Whether this request came with this session"}
+    )
+
+
+class SessionArgsSchema(Schema):
+    user = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "Only this person's sessions"}
+    )
+
+
+class EndedSessionsSchema(Schema):
+    ended = fields.Integer(metadata={"description": "How many sessions ended"})
+
+
 class NewTokenSchema(TokenSchema):
     token = fields.String(metadata={"description": "The secret: shown this once, never again"})
 

@@ -1,4 +1,5 @@
-"""``/api/me``, ``/api/me/tokens``, ``/api/users`` and ``/api/security-events``."""
+"""``/api/me``, ``/api/me/tokens``, ``/api/me/sessions``, ``/api/users``, ``/api/sessions``
+and ``/api/security-events``."""
 
 from __future__ import annotations
 
@@ -13,19 +14,22 @@ from flask.views import MethodView
 
 from catalogue.adapters.db import Database
 from catalogue.api.context import reader, transaction
-from catalogue.api.identity import current_identity
+from catalogue.api.identity import current_identity, current_session_id
 from catalogue.api.routing import Blueprint
 from catalogue.api.spreadsheets import csv_answer
 from catalogue.domain.errors import InvalidInput, NotAuthenticated
-from catalogue.models import utcnow
-from catalogue.services import accounts
+from catalogue.models import LoginSession, utcnow
+from catalogue.services import accounts, sessions
 from catalogue.services.accounts import SecurityEventFilter
 from catalogue.services.permissions import Identity
 from schemas.accounts import (
+    EndedSessionsSchema,
+    LoginSessionSchema,
     MeSchema,
     NewTokenSchema,
     SecurityEventArgsSchema,
     SecurityEventSchema,
+    SessionArgsSchema,
     TokenCreateSchema,
     TokenSchema,
     UserSchema,
@@ -99,6 +103,85 @@ class Token(MethodView):
         with transaction() as session:
             accounts.revoke_token(session, identity, token_id)
         return Response(status=204)
+
+
+def _lifetime() -> timedelta:
+    return current_app.permanent_session_lifetime
+
+
+def _listed(logins: list[LoginSession]) -> list[dict[str, Any]]:
+    current = current_session_id()
+    return [
+        {**{name: getattr(login, name) for name in ("id", "user_id", "via", "ip", "user_agent",
+            "created_at", "last_seen_at", "user")}, "current": login.id == current}
+        for login in logins
+    ]  # fmt: skip
+
+
+@blp.route("/me/sessions")
+class MySessions(MethodView):
+    @blp.response(200, LoginSessionSchema(many=True))
+    def get(self) -> Any:
+        """Where you are logged in: your live browser sessions, the most recently used first
+        (``current`` marks the one this request came with)."""
+        identity = _signed_in()
+        with reader() as session:
+            return _listed(sessions.sessions_of(session, identity, _lifetime()))
+
+    @blp.response(200, EndedSessionsSchema)
+    def delete(self) -> Any:
+        """Log out everywhere else: every session of yours but the one this request came with
+        ends at once, on every server."""
+        identity = _signed_in()
+        with transaction() as session:
+            ended = sessions.end_other_own_sessions(
+                session, identity, _lifetime(), current_session_id()
+            )
+        return {"ended": ended}
+
+
+@blp.route("/me/sessions/<id:session_id>")
+class MySession(MethodView):
+    @blp.response(204)
+    def delete(self, session_id: int) -> Response:
+        """End one of your sessions (a browser you left logged in elsewhere)."""
+        identity = _signed_in()
+        with transaction() as session:
+            sessions.end_own_session(session, identity, session_id)
+        return Response(status=204)
+
+
+@blp.route("/sessions")
+class Sessions(MethodView):
+    @blp.arguments(SessionArgsSchema, location="query")
+    @blp.response(200, LoginSessionSchema(many=True))
+    def get(self, args: dict[str, Any]) -> Any:
+        """Everyone's live browser sessions, or one person's (administrators)."""
+        identity = _signed_in()
+        with reader() as session:
+            return _listed(sessions.all_sessions(session, identity, _lifetime(), args.get("user")))
+
+
+@blp.route("/sessions/<id:session_id>")
+class SessionItem(MethodView):
+    @blp.response(204)
+    def delete(self, session_id: int) -> Response:
+        """End anyone's session (administrators); audited."""
+        identity = _signed_in()
+        with transaction() as session:
+            sessions.end_any_session(session, identity, session_id)
+        return Response(status=204)
+
+
+@blp.route("/users/<id:user_id>/sessions")
+class UserSessions(MethodView):
+    @blp.response(200, EndedSessionsSchema)
+    def delete(self, user_id: int) -> Any:
+        """Log a person out everywhere (administrators): every live session of theirs ends."""
+        identity = _signed_in()
+        with transaction() as session:
+            ended = sessions.end_sessions_of(session, identity, user_id, _lifetime())
+        return {"ended": ended}
 
 
 @blp.route("/users")

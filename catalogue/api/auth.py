@@ -6,6 +6,9 @@
   refreshes the user and starts a fresh session, then goes back to ``next`` (local paths only).
 - ``POST /auth/logout`` ends the session, and the provider's too when it offers RP-initiated
   logout.
+- ``POST /auth/backchannel-logout`` is called by the provider (OpenID Connect Back-Channel
+  Logout 1.0) when a person logs out there: a signed logout token names the person or the
+  provider's session, and every matching session ends, on every app process.
 - ``GET /auth/session`` tells a page who is logged in and gives it the CSRF token.
 - ``GET/POST /auth/dev-login`` (development mode only; a page, so it is in
   ``catalogue.web.login``) lets a newcomer log in as a demo person.
@@ -28,12 +31,24 @@ from flask import (
     session,
 )
 from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from joserfc.jws import extract_compact
+from sqlalchemy.exc import IntegrityError
 
 from catalogue.api.context import db
-from catalogue.api.identity import csrf_token, current_identity, safe_next, start_session
+from catalogue.api.identity import (
+    BACKCHANNEL_LOGOUT_PATH,
+    csrf_token,
+    current_identity,
+    end_session,
+    safe_next,
+    start_session,
+)
+from catalogue.api.logout_tokens import InvalidLogoutToken, LogoutClaims, validate_logout_token
 from catalogue.domain.errors import Forbidden, NotAuthenticated, NotFound, ServiceUnavailable
 from catalogue.services.accounts import user_from_claims
 from catalogue.services.audit import security_event
+from catalogue.services.sessions import ReplayedLogoutToken, provider_logout
 
 log = logging.getLogger(__name__)
 blp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -71,6 +86,7 @@ def callback() -> Any:
     try:
         token = client.authorize_access_token()
         claims = dict(token.get("userinfo") or {})
+        provider_sid = claims.get("sid")  # what the provider's back-channel logout will name
         if not claims.get("sub"):
             raise ValueError("the provider sent no ID token")
         if not (claims.get("name") or claims.get("email")):
@@ -103,10 +119,12 @@ def callback() -> Any:
                 settings.oidc_default_role,
             )
             security_event(work, "login", user.id, {"via": "sso", "ip": request.remote_addr})
+            start_session(
+                work, user, "sso", provider_sid if isinstance(provider_sid, str) else None
+            )
     except Forbidden:
         session.clear()
         raise
-    start_session(user)
     if token.get("id_token"):
         session[_ID_TOKEN] = token["id_token"]
     return redirect(target)
@@ -119,7 +137,7 @@ def logout() -> Any:
     if not identity.is_anonymous:
         with db().unit_of_work() as work:
             security_event(work, "logout", identity.user_id, {"ip": request.remote_addr})
-    session.clear()
+    end_session("logout")
     home = _settings().base_url.rstrip("/") + "/"
     client = _sso()
     if client is not None and id_token:
@@ -128,6 +146,59 @@ def logout() -> Any:
             query = urlencode({"id_token_hint": id_token, "post_logout_redirect_uri": home})
             return redirect(f"{end}?{query}")
     return redirect("/")
+
+
+@blp.post(BACKCHANNEL_LOGOUT_PATH.removeprefix("/auth"))
+def backchannel_logout() -> tuple[Response, int]:
+    """The provider says a person logged out there: end their sessions here.
+
+    200 when the token is valid (whether or not a session matched); 400 with the reason
+    otherwise, and a ``logout_token_refused`` security event (spec, section 2.8).
+    """
+    client = _sso()
+    if client is None:
+        raise NotFound("Login is not configured.")
+    value = request.form.get("logout_token", "")
+    metadata = client.load_server_metadata()
+    try:
+        if not value:
+            raise InvalidLogoutToken("send the logout_token form field")
+        claims = _validated(client, value, metadata["issuer"])
+        with db().unit_of_work() as work:
+            ended = provider_logout(
+                work, metadata["issuer"], claims.subject, claims.sid, claims.jti
+            )
+    except (InvalidLogoutToken, ReplayedLogoutToken, IntegrityError) as exc:
+        reason = (
+            exc.reason
+            if isinstance(exc, InvalidLogoutToken)
+            else "this logout token was already used (its jti was seen)"
+        )
+        with db().unit_of_work() as work:
+            security_event(
+                work, "logout_token_refused", None, {"reason": reason, "ip": request.remote_addr}
+            )
+        return _no_store(jsonify(error="invalid_request", error_description=reason)), 400
+    log.info("back-channel logout ended %d session(s)", ended)
+    return _no_store(jsonify(ended=ended)), 200
+
+
+def _validated(client: Any, value: str, issuer: str) -> LogoutClaims:
+    """The token's claims, checked against the provider's published keys (fetched again
+    when the token names a key we have not seen: the provider rotated its keys)."""
+    keys = KeySet.import_key_set(client.fetch_jwk_set())
+    try:
+        kid = extract_compact(value.encode()).headers().get("kid")
+    except (JoseError, ValueError) as exc:
+        raise InvalidLogoutToken("not a signed JWT") from exc
+    if kid is not None and all(key.kid != kid for key in keys):
+        keys = KeySet.import_key_set(client.fetch_jwk_set(force=True))
+    return validate_logout_token(value, keys, issuer, _settings().oidc_client_id)
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blp.get("/session")

@@ -4,7 +4,10 @@
 - ``Authorization: Bearer <JWT>``: an access token from the login provider, accepted when
   ``CATALOGUE_OIDC_API_AUDIENCE`` is set and the token is signed by the provider's published
   keys, issued by it, for that audience, and names a person who has logged in before;
-- otherwise the signed session cookie set by the login (``catalogue.api.auth``).
+- otherwise the signed session cookie set by the login (``catalogue.api.auth``), which carries
+  the secret of a session kept on the server (``catalogue.services.sessions``): ended there,
+  by logging out, by its person or an administrator, or by the provider's back-channel
+  logout, it is ended for every app process at once.
 
 A refused credential is a 401 saying why, and a security event in the audit trail.
 """
@@ -21,22 +24,27 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from catalogue.api.context import db
 from catalogue.api.context import session as request_session
 from catalogue.domain.errors import Forbidden, NotAuthenticated
 from catalogue.models import User
+from catalogue.services import sessions
 from catalogue.services.accounts import authenticate_token, identity_of
 from catalogue.services.audit import security_event
 from catalogue.services.permissions import ANONYMOUS, Identity
 
 log = logging.getLogger(__name__)
 
-SESSION_USER = "uid"
+# The cookie's keys: the login session's secret, and the CSRF token (anonymous visitors have
+# one too, for the login forms).
+SESSION_SECRET = "login"
 SESSION_CSRF = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+BACKCHANNEL_LOGOUT_PATH = "/auth/backchannel-logout"
 
 
 def current_identity() -> Identity:
@@ -124,27 +132,58 @@ def _from_provider_token(value: str) -> Identity:
 
 
 def _from_session() -> Identity:
-    user_id = session.get(SESSION_USER)
-    if not isinstance(user_id, int):
+    secret = session.get(SESSION_SECRET)
+    if not isinstance(secret, str):
         return ANONYMOUS
     work = request_session()
-    user = work.get(User, user_id)
-    if user is None or not user.active:
+    login = sessions.session_for(work, secret, current_app.permanent_session_lifetime)
+    if login is None:  # ended here or elsewhere, idle too long, or its person disabled
         session.clear()
         return ANONYMOUS
-    return identity_of(work, user)
+    g.login_session_id = login.id
+    if work.dirty:  # the session's last-seen time, written at most once a minute
+        work.commit()
+    return identity_of(work, login.user)
+
+
+def current_session_id() -> int | None:
+    """The server-side id of the login session carrying this request, if one does."""
+    current_identity()
+    session_id: int | None = g.get("login_session_id")
+    return session_id
 
 
 # -- sessions and CSRF -------------------------------------------------------------------------
 
 
-def start_session(user: User) -> None:
-    """Log ``user`` in: a fresh session (no fixation), with its own CSRF token."""
+def start_session(work: Session, user: User, via: str, provider_sid: str | None = None) -> None:
+    """Log ``user`` in: a fresh session (no fixation), kept on the server in ``work``'s
+    transaction, with its own CSRF token."""
+    secret = sessions.open_session(
+        work,
+        user,
+        via=via,
+        provider_sid=provider_sid,
+        ip=request.remote_addr,
+        user_agent=request.user_agent.string,
+    )
     session.clear()
     session.permanent = True
-    session[SESSION_USER] = user.id
+    session[SESSION_SECRET] = secret
     session[SESSION_CSRF] = secrets.token_urlsafe(32)
     g.pop("identity", None)
+    g.pop("login_session_id", None)
+
+
+def end_session(reason: str) -> None:
+    """Log out: the server-side session ends (audited) and the cookie is emptied."""
+    secret = session.get(SESSION_SECRET)
+    if isinstance(secret, str):
+        with db().unit_of_work() as work:
+            sessions.end_by_secret(work, secret, reason)
+    session.clear()
+    g.pop("identity", None)
+    g.pop("login_session_id", None)
 
 
 def csrf_token() -> str:
@@ -163,7 +202,9 @@ def check_csrf() -> None:
     """
     if request.method not in UNSAFE_METHODS or "Authorization" in request.headers:
         return
-    if SESSION_USER not in session and not request.path.startswith("/auth/"):
+    if request.path == BACKCHANNEL_LOGOUT_PATH:
+        return  # the provider's server calls it, with a signed token and no cookie
+    if SESSION_SECRET not in session and not request.path.startswith("/auth/"):
         return  # no ambient credential to abuse; the request will be refused as anonymous
     expected = session.get(SESSION_CSRF)
     sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)

@@ -10,9 +10,13 @@ ROLES = ("researcher", "librarian", "data_steward", "administrator")
 SCOPES = ("read", "write", "admin")
 # What the security events record (the audit trail's events about no record).
 SECURITY_EVENTS = (
-    "login", "login_failed", "logout", "token_created", "token_refused", "token_revoked",
-    "user_changed", "vocabulary_changed", "security_events_pruned",
+    "login", "login_failed", "logout", "session_ended", "logout_token_refused",
+    "token_created", "token_refused", "token_revoked", "user_changed", "vocabulary_changed",
+    "security_events_pruned",
 )  # fmt: skip
+# Why a login session ended: its person logged out here, the login provider said so (its
+# back-channel logout), the person ended it from another session, an administrator did.
+SESSION_END_REASONS = ("logout", "provider_logout", "ended_by_person", "ended_by_administrator")
 
 # The Open Access report's scopes (what counts as the monitor's denominator) and groupings.
 REPORT_SCOPES = {

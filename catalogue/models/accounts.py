@@ -1,4 +1,5 @@
-"""People and their credentials: users, roles, access tokens, co-editors, access requests."""
+"""People and their credentials: users, roles, access tokens, login sessions, co-editors,
+access requests."""
 
 from __future__ import annotations
 
@@ -88,6 +89,46 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class LoginSession(Base):
+    """A browser's login, kept on the server so it can be ended from anywhere: by its person,
+    an administrator, or the login provider's back-channel logout.
+
+    The cookie carries a random secret; only its SHA-256 hash is kept here.  Every request
+    carried by the cookie looks its row up, so an ended session ends on every app process.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The provider's session id (the ID token's ``sid``): what a back-channel logout names.
+    provider_sid: Mapped[str | None] = mapped_column(String(255), index=True)
+    # How the person logged in ("sso" or "development login") and from where, so they can
+    # tell their sessions apart in a list.
+    via: Mapped[str] = mapped_column(String(32))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written at most once a minute; a session idle for longer than the session lifetime ends.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class SeenLogoutToken(Base):
+    """A back-channel logout token already acted on (its issuer and ``jti``, hashed): the
+    same token sent again is refused.  Kept a day, far longer than a token is accepted."""
+
+    __tablename__ = "seen_logout_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class RecordEditor(Base):

@@ -1,4 +1,4 @@
-"""``/admin``: people and their roles, security events
+"""``/admin``: people and their roles, who is logged in (end a session), security events
 (administrators). Role changes go through the accounts service, audited as through the API;
 provider roles follow the login provider and are shown, not edited."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
@@ -16,7 +16,7 @@ from catalogue.api.context import reader, transaction
 from catalogue.api.identity import current_identity
 from catalogue.domain.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from catalogue.domain.terms import ROLES
-from catalogue.services import accounts
+from catalogue.services import accounts, sessions
 from catalogue.services.permissions import can_administer
 from catalogue.services.vocabularies import EDITABLE, list_terms, save_term
 from catalogue.web.labels import THEME_GROUPS
@@ -46,12 +46,15 @@ def overview() -> Response | str:
         ]
         events = accounts.security_events(session, identity, limit=50)
         names = {user.id: user.name for user in users}
+        logins = sessions.all_sessions(session, identity, current_app.permanent_session_lifetime)
     return render_template(
         "web/admin.html",
         people=people,
         roles=ROLES,
         events=events,
         names=names,
+        logins=logins,
+        ended=request.args.get("ended", type=int),
         problem=request.args.get("problem"),
         changed=request.args.get("changed", type=int),
     )
@@ -67,6 +70,16 @@ def change_user(user_id: int) -> Response:
     except ServiceError as exc:
         return redirect(url_for("admin.overview", problem=exc.message) + "#people", code=303)
     return redirect(url_for("admin.overview", changed=user_id) + "#people", code=303)
+
+
+@blp.post("/sessions/<id:session_id>/end")
+def end_session(session_id: int) -> Response:
+    try:
+        with transaction() as session:
+            sessions.end_any_session(session, current_identity(), session_id)
+    except ServiceError as exc:
+        return redirect(url_for("admin.overview", problem=exc.message) + "#sessions", code=303)
+    return redirect(url_for("admin.overview", ended=1) + "#sessions", code=303)
 
 
 _CHANGES = {"themes": ThemeChangeSchema(), "departments": TermChangeSchema()}

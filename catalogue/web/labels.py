@@ -42,6 +42,24 @@ FIXED_LABELS: dict[tuple[str, str], Any] = {
     ("open_access", "unknown"): _l("Unknown"),
 }
 
+# Enough of a browser's User-Agent to tell one's sessions apart ("Firefox on Linux"): the
+# first match wins, so Edge and Opera come before the Chrome they also claim to be.
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+             ("Chromium/", "Chromium"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))  # fmt: skip
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+            ("Windows", "Windows"), ("Mac OS X", "macOS"), ("Linux", "Linux"))  # fmt: skip
+
+
+def device_label(user_agent: str | None) -> str:
+    """A short name for the browser and system of a User-Agent string."""
+    agent = user_agent or ""
+    browser = next((name for mark, name in _BROWSERS if mark in agent), None)
+    system = next((name for mark, name in _SYSTEMS if mark in agent), None)
+    if browser and system:
+        return str(_l("%(browser)s on %(system)s", browser=browser, system=system))
+    return browser or system or (agent[:40] if agent else str(_l("unknown browser")))
+
+
 _TERMS: dict[str, Any] = {
     "theme": Theme,
     "department": Department,

@@ -35,7 +35,7 @@ def page() -> Response | tuple[str, int]:
         if user is None or not user.subject.startswith("dev|") or not user.active:
             return _form(people, safe_next(request.form.get("next")), problem=True, status=422)
         security_event(work, "login", user.id, {"via": "development login"})
-    start_session(user)
+        start_session(work, user, "development login")
     return redirect(safe_next(request.form.get("next")))
 
 

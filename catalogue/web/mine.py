@@ -1,5 +1,6 @@
 """``/me``: my catalogue. My records (drafts too) with their FAIR scores, my access requests
-and their outcome, my personal access tokens (create: the secret is shown once; revoke).
+and their outcome, where I am logged in (end a session, or all but this one), my personal
+access tokens (create: the secret is shown once; revoke).
 
 Changes are plain forms with the session's CSRF token; they call the services the API calls.
 """
@@ -17,11 +18,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from catalogue.api.context import reader, transaction
-from catalogue.api.identity import current_identity
+from catalogue.api.identity import current_identity, current_session_id
 from catalogue.domain import clock
 from catalogue.domain.errors import ServiceError
 from catalogue.models import Dataset, Record, utcnow
-from catalogue.services import access, accounts
+from catalogue.services import access, accounts, sessions
 from catalogue.services.permissions import Identity
 from catalogue.services.search import search_records
 from schemas.accounts import TokenCreateSchema
@@ -76,6 +77,7 @@ def _render(
             ).all()
         )
         tokens = [t for t in accounts.tokens_of(session, identity) if t.revoked_at is None]
+        logins = sessions.sessions_of(session, identity, current_app.permanent_session_lifetime)
     body = render_template(
         "web/mine.html",
         today=clock.today(),
@@ -85,6 +87,9 @@ def _render(
         requests=requests,
         titles=titles,
         tokens=tokens,
+        logins=logins,
+        this_session=current_session_id(),
+        ended=request.args.get("ended", type=int),
         new_token=new_token,
         problems=problems or {},
         now=utcnow(),
@@ -136,3 +141,24 @@ def revoke_token(token_id: int) -> Response:
     with transaction() as session:
         accounts.revoke_token(session, identity, token_id)
     return redirect(url_for("mine.overview") + "#tokens", code=303)
+
+
+@blp.post("/sessions/<id:session_id>/end")
+def end_session(session_id: int) -> Response:
+    identity = _signed_in()
+    if isinstance(identity, Response):
+        return identity
+    with transaction() as session:
+        sessions.end_own_session(session, identity, session_id)
+    return redirect(url_for("mine.overview", ended=1) + "#sessions", code=303)
+
+
+@blp.post("/sessions/end-others")
+def end_other_sessions() -> Response:
+    identity = _signed_in()
+    if isinstance(identity, Response):
+        return identity
+    lifetime = current_app.permanent_session_lifetime
+    with transaction() as session:
+        ended = sessions.end_other_own_sessions(session, identity, lifetime, current_session_id())
+    return redirect(url_for("mine.overview", ended=ended) + "#sessions", code=303)

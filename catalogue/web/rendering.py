@@ -20,7 +20,7 @@ from sqlalchemy import select
 from catalogue.api.context import reader
 from catalogue.api.identity import csrf_token, current_identity
 from catalogue.models import AccessRight, Department, ResourceType, Theme
-from catalogue.web.labels import FACET_TITLES, FIXED_LABELS
+from catalogue.web.labels import FACET_TITLES, FIXED_LABELS, device_label
 
 STATIC = Path(__file__).parent / "static"
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -111,6 +111,7 @@ def _template_globals() -> dict[str, Any]:
         "facet_title": lambda name: FACET_TITLES.get(name, name),
         "switch_language": switch_language,
         "csrf_token": csrf_token,
+        "device_label": device_label,
     }
 
 

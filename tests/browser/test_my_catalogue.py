@@ -1,10 +1,12 @@
 """A researcher's own corner, in a browser: log in, see my records, make a token (shown
-once) and revoke it."""
+once) and revoke it, end a session left open elsewhere."""
 
 from __future__ import annotations
 
+import re
+
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import Visit
 
@@ -54,3 +56,38 @@ def test_my_catalogue_asks_a_visitor_to_log_in_first(visit: Visit) -> None:
     expect(page.get_by_role("heading", name="My catalogue", level=1)).to_be_visible()
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
+
+
+PHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15"
+    " (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_a_session_left_open_on_a_phone_is_ended_from_the_laptop(
+    visit: Visit, browser: Browser, live_url: str
+) -> None:
+    phone_context = browser.new_context(user_agent=PHONE, locale="en-GB")
+    try:
+        phone = Visit(phone_context.new_page(), live_url)
+        log_in_as(phone, "Anna de Vries (researcher)")
+        page = log_in_as(visit, "Anna de Vries (researcher)")
+        page.get_by_role("link", name="My catalogue").click()
+        sessions = page.get_by_role("table", name="Open sessions")
+        expect(sessions.get_by_role("row")).to_have_count(3)  # the header and two sessions
+        expect(sessions.get_by_text("this browser")).to_have_count(1)
+        expect(sessions.get_by_text("Safari on iPhone")).to_be_visible()
+        page.get_by_role("heading", name="Where I am logged in").scroll_into_view_if_needed()
+        visit.screenshot("my-sessions")
+        assert visit.accessibility_problems() == []
+
+        page.get_by_role("button", name=re.compile("^End the session of Safari on iPhone")).click()
+
+        expect(page.get_by_text("1 session ended.")).to_be_visible()
+        expect(sessions.get_by_text("Safari on iPhone")).to_have_count(0)
+        phone.go("/me")  # logged out at once: My catalogue asks to log in again
+        expect(phone.page.get_by_role("heading", name="Development login")).to_be_visible()
+        visit.go("/me")
+        expect(page.get_by_role("heading", name="My catalogue", level=1)).to_be_visible()
+    finally:
+        phone_context.close()

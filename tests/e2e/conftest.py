@@ -10,11 +10,14 @@ import secrets
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlencode, urljoin
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urljoin
 
 import pytest
 import requests
@@ -48,6 +51,49 @@ ACCOUNTS = {
 }
 
 
+class BackChannel:
+    """Where the provider posts the catalogue's logout tokens: a relay that keeps each token
+    and passes it on to ``target`` (a catalogue process the test starts), answering with
+    that process's status.  A real HTTP hop, and the test can replay what the provider sent."""
+
+    def __init__(self) -> None:
+        self.target: str | None = None
+        self.tokens: list[str] = []
+        self.answers: list[int] = []
+        relay = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                relay.tokens.extend(parse_qs(body.decode()).get("logout_token", []))
+                status = 503
+                if relay.target is not None:
+                    status = requests.post(
+                        relay.target + self.path,
+                        data=body,
+                        headers={"Content-Type": self.headers["Content-Type"]},
+                        timeout=10,
+                    ).status_code
+                relay.answers.append(status)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/auth/backchannel-logout"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def reset(self, target: str | None) -> None:
+        self.target, self.tokens, self.answers = target, [], []
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @dataclass(frozen=True)
 class IdentityProvider:
     issuer: str
@@ -55,6 +101,7 @@ class IdentityProvider:
     client_secret: str
     partner_id: str
     partner_secret: str
+    backchannel: BackChannel
 
     @property
     def discovery_url(self) -> str:
@@ -74,12 +121,14 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IdentityProvi
     if node is None or not (PROVIDER_DIR / "node_modules" / "oidc-provider").exists():
         pytest.fail("node and tests/e2e/oidc/node_modules are needed: run scripts/test.sh")
     port = _free_port()
+    backchannel = BackChannel()
     idp = IdentityProvider(
         issuer=f"http://127.0.0.1:{port}",
         client_id="catalogue",
         client_secret=secrets.token_urlsafe(32),
         partner_id="partner-script",
         partner_secret=secrets.token_urlsafe(32),
+        backchannel=backchannel,
     )
     config = {
         "clients": [
@@ -88,6 +137,9 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IdentityProvi
                 "client_secret": idp.client_secret,
                 "redirect_uris": [f"{CATALOGUE}/auth/callback"],
                 "post_logout_redirect_uris": [f"{CATALOGUE}/"],
+                "backchannel_logout_uri": backchannel.url,
+                # The ID and logout tokens then carry the provider's session id (sid).
+                "backchannel_logout_session_required": True,
             },
             {
                 "client_id": idp.partner_id,
@@ -122,6 +174,7 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IdentityProvi
         process.terminate()
         process.wait(timeout=10)
         log.close()
+        backchannel.close()
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
-from catalogue.models import ReportSnapshot, utcnow
+from catalogue.models import LoginSession, ReportSnapshot, User, utcnow
+from catalogue.services.sessions import open_session
 from tests.integration.conftest import (
     as_user,
     issue_test_token,
@@ -159,6 +161,16 @@ def a_harvest(client: FlaskClient) -> str:
     body = {"from_year": 2024, "to_year": 2024}
     headers = as_user("lotte", "librarian")
     return str(_ok(client.post("/api/harvests", json=body, headers=headers), 202)["id"])
+
+
+def annas_session(client: FlaskClient) -> str:
+    """A browser session of Anna's (as a login starts one)."""
+    as_user("anna")
+    with client.application.extensions["catalogue"].db.unit_of_work() as session:
+        anna = session.scalar(select(User).where(User.subject == "test|anna"))
+        assert anna is not None
+        open_session(session, anna, via="sso")
+        return str(session.scalar(select(func.max(LoginSession.id))))
 
 
 def nothing(client: FlaskClient) -> str:
@@ -324,6 +336,24 @@ MATRIX: dict[str, Cell] = {
     "list my tokens": Cell("GET", "/api/me/tokens", nothing, (401, 200, 200, 200, 200, 200, 200)),
     "create a token": Cell(
         "POST", "/api/me/tokens", nothing, (401, 201, 201, 201, 201, 201, 403), {"name": "script"}
+    ),
+    "list my sessions": Cell(
+        "GET", "/api/me/sessions", nothing, (401, 200, 200, 200, 200, 200, 200)
+    ),
+    "log out everywhere else": Cell(
+        "DELETE", "/api/me/sessions", nothing, (401, 200, 200, 200, 200, 200, 403)
+    ),
+    "end my session": Cell(
+        "DELETE", "/api/me/sessions/{id}", annas_session, (401, 204, 404, 404, 404, 404, 403)
+    ),
+    "list everyone's sessions": Cell(
+        "GET", "/api/sessions", nothing, (401, 403, 403, 403, 403, 200, 403)
+    ),
+    "end anyone's session": Cell(
+        "DELETE", "/api/sessions/{id}", annas_session, (401, 403, 403, 403, 403, 204, 403)
+    ),
+    "log a person out everywhere": Cell(
+        "DELETE", "/api/users/{id}/sessions", brams_user_id, (401, 403, 403, 403, 403, 200, 403)
     ),
     "list users": Cell("GET", "/api/users", nothing, (401, 403, 403, 403, 403, 200, 403)),
     "read a user": Cell(
@@ -497,6 +527,8 @@ def _param(path: str) -> str:
         return "request_id"
     if path.startswith("/api/users"):
         return "user_id"
+    if path.startswith(("/api/me/sessions", "/api/sessions")):
+        return "session_id"
     if path.startswith("/api/vocabularies"):
         return "term_id"
     if path.startswith("/api/worklists"):

@@ -4,12 +4,7 @@ token work whichever process answers, and /metrics adds up every gunicorn worker
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -21,39 +16,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from catalogue.config import Settings
+from tests.app_servers import gunicorn
 from tests.conftest import service_url
-from tests.es_cluster import free_port
 from tests.integration.conftest import make_settings, minimal_dataset
 
 
 @pytest.fixture(scope="module")
 def redis_url() -> str:
     return service_url("CATALOGUE_TEST_REDIS_URL")
-
-
-@contextmanager
-def gunicorn(settings: Settings, workers: int = 1, **environ: str) -> Iterator[str]:
-    """A gunicorn server of the catalogue with ``settings``; its base URL once it answers."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", "catalogue.app:create_app()"],
-        env={**os.environ, **settings.to_environ(), **environ},
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if requests.get(f"{base}/livez", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening yet, or still importing
-                pass
-            assert server.poll() is None, "gunicorn stopped"
-            time.sleep(0.1)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def _settings(app: Flask, **overrides: Any) -> Settings:

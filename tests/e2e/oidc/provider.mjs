@@ -29,6 +29,9 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: true },
     rpInitiatedLogout: { enabled: true },
+    // OpenID Connect Back-Channel Logout 1.0: a logout here is posted to each client's
+    // backchannel_logout_uri as a signed logout token.
+    backchannelLogout: { enabled: true },
     // JWT access tokens for an API (RFC 8707 resource indicators, RFC 9068 format).
     resourceIndicators: {
       enabled: true,
@@ -43,8 +46,23 @@ const provider = new Provider(issuer, {
     },
   },
   pkce: { required: () => true },
+  // The provider refuses to call special-use addresses (its SSRF protection) by handing
+  // fetch a guarded dispatcher; here every client is on 127.0.0.1, so the back-channel
+  // logout calls go out with the plain one.
+  fetch: (url, options) => {
+    delete options.dispatcher;
+    return globalThis.fetch(url, options);
+  },
   ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Grant: 600, Session: 600,
          Interaction: 600 },
+});
+
+// What the back-channel deliveries did, for the test's log.
+provider.on('backchannel.success', (ctx, client) => {
+  console.log(`back-channel logout delivered to ${client.clientId}`);
+});
+provider.on('backchannel.error', (ctx, error, client) => {
+  console.log(`back-channel logout to ${client.clientId} failed: ${error.message}`);
 });
 
 provider.listen(Number(port), '127.0.0.1', () => {
