@@ -132,12 +132,8 @@ def callback() -> Any:
 
 @blp.post("/logout")
 def logout() -> Any:
-    identity = current_identity()
     id_token = session.get(_ID_TOKEN)
-    if not identity.is_anonymous:
-        with db().unit_of_work() as work:
-            security_event(work, "logout", identity.user_id, {"ip": request.remote_addr})
-    end_session("logout")
+    end_session()
     home = _settings().base_url.rstrip("/") + "/"
     client = _sso()
     if client is not None and id_token:

@@ -175,12 +175,13 @@ def start_session(work: Session, user: User, via: str, provider_sid: str | None 
     g.pop("login_session_id", None)
 
 
-def end_session(reason: str) -> None:
-    """Log out: the server-side session ends (audited) and the cookie is emptied."""
+def end_session() -> None:
+    """Log out: the server-side session ends (a ``logout`` security event) and the cookie
+    is emptied."""
     secret = session.get(SESSION_SECRET)
     if isinstance(secret, str):
         with db().unit_of_work() as work:
-            sessions.end_by_secret(work, secret, reason)
+            sessions.log_out(work, secret, request.remote_addr)
     session.clear()
     g.pop("identity", None)
     g.pop("login_session_id", None)

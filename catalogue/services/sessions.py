@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select
 from sqlalchemy.orm import Session
@@ -93,8 +95,15 @@ def session_for(work: Session, secret: str, lifetime: timedelta) -> LoginSession
     return login
 
 
-def end_session(work: Session, login: LoginSession, reason: str, by: int | None) -> bool:
-    """End ``login`` (audited); False if it had already ended."""
+def end_session(
+    work: Session,
+    login: LoginSession,
+    reason: str,
+    by: int | None,
+    details: Mapping[str, Any] | None = None,
+) -> bool:
+    """End ``login``, audited: a ``logout`` security event when its person logged out, a
+    ``session_ended`` one otherwise.  False if it had already ended."""
     if login.ended_at is not None:
         return False
     login.ended_at = utcnow()
@@ -102,18 +111,18 @@ def end_session(work: Session, login: LoginSession, reason: str, by: int | None)
     login.ended_by_id = by
     security_event(
         work,
-        "session_ended",
+        "logout" if reason == "logout" else "session_ended",
         by if by is not None else login.user_id,
-        {"session": login.id, "person": login.user_id, "reason": reason},
+        {"session": login.id, "person": login.user_id, "reason": reason, **(details or {})},
     )
     return True
 
 
-def end_by_secret(work: Session, secret: str, reason: str) -> None:
-    """End the session a cookie's secret belongs to (logging out)."""
+def log_out(work: Session, secret: str, ip: str | None) -> None:
+    """End the session a cookie's secret belongs to: its person logged out."""
     login = work.scalar(select(LoginSession).where(LoginSession.secret_hash == _hash(secret)))
     if login is not None:
-        end_session(work, login, reason, login.user_id)
+        end_session(work, login, "logout", login.user_id, {"ip": ip})
 
 
 def _live(lifetime: timedelta) -> ColumnElement[bool]:

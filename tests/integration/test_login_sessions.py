@@ -130,7 +130,10 @@ def test_logging_out_ends_every_copy_of_the_cookie(either_app: Flask) -> None:
     assert client.post("/auth/logout", headers=csrf(client)).status_code == 302
 
     assert copied.get("/api/me").status_code == 401  # and not after the logout
-    assert ended_events(app)[-1]["reason"] == "logout"
+    with app.extensions["catalogue"].db.reader() as session:
+        query = select(AuditEvent).where(AuditEvent.action == "logout")
+        (logout,) = session.scalars(query).all()
+    assert logout.changes["reason"] == "logout" and logout.changes["ip"] == "127.0.0.1"
 
 
 def test_a_session_idle_for_longer_than_its_lifetime_is_over(app: Flask) -> None:
@@ -267,7 +270,7 @@ def test_sessions_that_ended_long_ago_go_at_the_next_login(app: Flask) -> None:
         ada = work.scalar(select(User).where(User.subject == "dev|ada"))
         assert ada is not None
         old = sessions.open_session(work, ada, via="sso")
-        sessions.end_by_secret(work, old, "logout")
+        sessions.log_out(work, old, None)
         work.execute(
             update(LoginSession)
             .where(LoginSession.ended_at.is_not(None))
