@@ -85,6 +85,11 @@ class SessionArgsSchema(Schema):
     user = fields.Integer(
         validate=validate.Range(min=1), metadata={"description": "Only this person's sessions"}
     )
+    size = fields.Integer(
+        load_default=100,
+        validate=validate.Range(min=1, max=1000),
+        metadata={"description": "At most this many, the most recently used first"},
+    )
 
 
 class EndedSessionsSchema(Schema):

@@ -141,14 +141,20 @@ def sessions_of(work: Session, identity: Identity, lifetime: timedelta) -> list[
 
 
 def all_sessions(
-    work: Session, identity: Identity, lifetime: timedelta, user_id: int | None = None
+    work: Session,
+    identity: Identity,
+    lifetime: timedelta,
+    user_id: int | None = None,
+    limit: int | None = None,
 ) -> list[LoginSession]:
-    """Everyone's live sessions, or one person's (administrators)."""
+    """Everyone's live sessions, or one person's, the most recently used first, at most
+    ``limit`` (administrators)."""
     _administrator(identity)
     query = select(LoginSession).where(_live(lifetime))
     if user_id is not None:
         query = query.where(LoginSession.user_id == user_id)
-    return list(work.scalars(query.order_by(LoginSession.last_seen_at.desc(), LoginSession.id)))
+    query = query.order_by(LoginSession.last_seen_at.desc(), LoginSession.id).limit(limit)
+    return list(work.scalars(query))
 
 
 def end_own_session(work: Session, identity: Identity, session_id: int) -> LoginSession:

@@ -23,6 +23,8 @@ from catalogue.web.labels import THEME_GROUPS
 from schemas.terms import TermChangeSchema, ThemeChangeSchema
 
 blp = Blueprint("admin", __name__, url_prefix="/admin")
+# The most recently used sessions the page lists (the API gives one person's, or more).
+_SESSIONS_SHOWN = 100
 
 
 @blp.get("")
@@ -46,14 +48,17 @@ def overview() -> Response | str:
         ]
         events = accounts.security_events(session, identity, limit=50)
         names = {user.id: user.name for user in users}
-        logins = sessions.all_sessions(session, identity, current_app.permanent_session_lifetime)
+        logins = sessions.all_sessions(
+            session, identity, current_app.permanent_session_lifetime, limit=_SESSIONS_SHOWN + 1
+        )
     return render_template(
         "web/admin.html",
         people=people,
         roles=ROLES,
         events=events,
         names=names,
-        logins=logins,
+        logins=logins[:_SESSIONS_SHOWN],
+        more_logins=len(logins) > _SESSIONS_SHOWN,
         ended=request.args.get("ended", type=int),
         problem=request.args.get("problem"),
         changed=request.args.get("changed", type=int),

@@ -99,6 +99,8 @@ def test_nobody_else_ends_or_sees_my_sessions_but_an_administrator(app: Flask) -
     hers = app.test_client().get(f"/api/sessions?user={anna}", headers=administrator).json
     assert [s["id"] for s in hers] == [annas_session]
     assert app.test_client().get("/api/sessions?user=0", headers=administrator).status_code == 422
+    newest = app.test_client().get("/api/sessions?size=1", headers=administrator).json
+    assert [s["person"] for s in newest] == ["Bram Bakker (researcher)"]  # used last
 
     out = app.test_client().delete(f"/api/users/{anna}/sessions", headers=administrator)
 
