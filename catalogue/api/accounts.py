@@ -156,10 +156,14 @@ class Sessions(MethodView):
     @blp.arguments(SessionArgsSchema, location="query")
     @blp.response(200, LoginSessionSchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:
-        """Everyone's live browser sessions, or one person's (administrators)."""
+        """Everyone's live browser sessions, or one person's, the most recently used first
+        (administrators)."""
         identity = _signed_in()
         with reader() as session:
-            return _listed(sessions.all_sessions(session, identity, _lifetime(), args.get("user")))
+            found = sessions.all_sessions(
+                session, identity, _lifetime(), args.get("user"), args["size"]
+            )
+            return _listed(found)
 
 
 @blp.route("/sessions/<id:session_id>")
