@@ -45,6 +45,7 @@ from catalogue.services.accounts import (
     prune_security_events,
 )
 from catalogue.services.exports import Site
+from catalogue.services.sessions import prune_sessions
 
 console = Console(stderr=True)
 
@@ -555,8 +556,12 @@ def security_events_group() -> None:
 @with_appcontext
 def security_events_prune(older_than_days: int | None) -> None:
     """Delete the security events older than the retention period (run it daily, like the
-    daily harvest: docs/operations.md); the pruning is itself a security event."""
+    daily harvest: docs/operations.md); the pruning is itself a security event.  Login
+    sessions that ended or went idle over a month ago go too."""
     state = _state()
+    with state.db.unit_of_work() as session:
+        gone = prune_sessions(session)
+    console.print(f"Deleted {gone} login sessions that ended over a month ago.")
     older_than = _retention_cutoff(
         older_than_days, state.settings.security_event_retention_days, "Security events"
     )

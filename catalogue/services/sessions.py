@@ -26,7 +26,8 @@ from catalogue.services.permissions import Identity, can_administer
 
 # Writing last-seen on every request would turn each read into a write; once a minute is enough.
 _LAST_SEEN_RESOLUTION = timedelta(minutes=1)
-# Ended and idle sessions stay listed (as history) this long, then go at the person's next login.
+# Ended and idle sessions are kept this long, then go (at the person's next login, or with
+# the daily `catalogue security-events prune`).
 _KEPT_AFTER_END = timedelta(days=30)
 # A logout token is accepted for minutes after it is issued; its jti is remembered far longer.
 _SEEN_TOKENS_KEPT = timedelta(days=1)
@@ -51,13 +52,7 @@ def open_session(
 ) -> str:
     """A new session for ``user``; returns the secret the cookie carries (stored hashed)."""
     now = utcnow()
-    long_ago = now - _KEPT_AFTER_END
-    work.execute(
-        delete(LoginSession).where(
-            LoginSession.user_id == user.id,
-            or_(LoginSession.ended_at < long_ago, LoginSession.last_seen_at < long_ago),
-        )
-    )
+    prune_sessions(work, user.id)
     secret = secrets.token_urlsafe(32)
     work.add(
         LoginSession(
@@ -73,6 +68,19 @@ def open_session(
     )
     work.flush()
     return secret
+
+
+def prune_sessions(work: Session, user_id: int | None = None) -> int:
+    """Delete the sessions (one person's, or everyone's) that ended or went idle more than a
+    month ago; how many.  The security events keep their history."""
+    long_ago = utcnow() - _KEPT_AFTER_END
+    query = delete(LoginSession).where(
+        or_(LoginSession.ended_at < long_ago, LoginSession.last_seen_at < long_ago)
+    )
+    if user_id is not None:
+        query = query.where(LoginSession.user_id == user_id)
+    result = work.execute(query)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def session_for(work: Session, secret: str, lifetime: timedelta) -> LoginSession | None:

@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from catalogue.cli import main
 from catalogue.models import AuditEvent, LoginSession, User, utcnow
 from catalogue.services import sessions
 from catalogue.services.accounts import ensure_user
@@ -282,3 +284,29 @@ def test_sessions_that_ended_long_ago_go_at_the_next_login(app: Flask) -> None:
     with db.reader() as work:
         rows = work.scalars(select(LoginSession.ended_at)).all()
     assert len(rows) == 2 and all(ended is None for ended in rows)
+
+
+def test_the_daily_prune_deletes_sessions_over_a_month_past(
+    app: Flask, provider_people: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in app.extensions["catalogue"].settings.to_environ().items():
+        monkeypatch.setenv(name, value)
+    month_ago = utcnow() - timedelta(days=31)
+    db = app.extensions["catalogue"].db
+    with db.unit_of_work() as work:
+        work.execute(
+            update(LoginSession)
+            .where(LoginSession.provider_sid == "sid-a1")  # Alice's, and the other Alice's
+            .values(last_seen_at=month_ago)
+        )
+        work.execute(
+            update(LoginSession)
+            .where(LoginSession.provider_sid == "sid-b")
+            .values(ended_at=month_ago, end_reason="logout")
+        )
+
+    pruned = CliRunner().invoke(main, ["security-events", "prune"])
+
+    assert pruned.exit_code == 0, pruned.output
+    assert "Deleted 3 login sessions" in pruned.output
+    assert _live(app) == {(provider_people["alice"], "sid-a2")}
