@@ -61,7 +61,7 @@ def open_session(
             provider_sid=provider_sid,
             via=via,
             ip=ip,
-            user_agent=(user_agent or None) and user_agent[:300],
+            user_agent=user_agent[:300] if user_agent else None,
             created_at=now,
             last_seen_at=now,
         )
