@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from catalogue.domain.errors import Forbidden, NotFound, ServiceError
 from catalogue.models import LoginSession, SeenLogoutToken, User, utcnow
@@ -142,6 +142,7 @@ def sessions_of(work: Session, identity: Identity, lifetime: timedelta) -> list[
     return list(
         work.scalars(
             select(LoginSession)
+            .options(selectinload(LoginSession.user))
             .where(LoginSession.user_id == identity.user_id, _live(lifetime))
             .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
         )
@@ -158,7 +159,8 @@ def all_sessions(
     """Everyone's live sessions, or one person's, the most recently used first, at most
     ``limit`` (administrators)."""
     _administrator(identity)
-    query = select(LoginSession).where(_live(lifetime))
+    # Their people in one more query, not one each: the list names them.
+    query = select(LoginSession).options(selectinload(LoginSession.user)).where(_live(lifetime))
     if user_id is not None:
         query = query.where(LoginSession.user_id == user_id)
     query = query.order_by(LoginSession.last_seen_at.desc(), LoginSession.id).limit(limit)
