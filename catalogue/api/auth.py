@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -179,16 +180,24 @@ def backchannel_logout() -> tuple[Response, int]:
     return _no_store(jsonify(ended=ended)), 200
 
 
+# A token naming a key we do not know makes us fetch the provider's keys again (it rotated
+# them), at most this often: forged tokens with made-up key ids cannot make every request
+# a fetch from the provider.
+_KEY_REFETCH_INTERVAL_S = 60.0
+
+
 def _validated(client: Any, value: str, issuer: str) -> LogoutClaims:
-    """The token's claims, checked against the provider's published keys (fetched again
-    when the token names a key we have not seen: the provider rotated its keys)."""
+    """The token's claims, checked against the provider's published keys."""
     keys = KeySet.import_key_set(client.fetch_jwk_set())
     try:
         kid = extract_compact(value.encode()).headers().get("kid")
     except (JoseError, ValueError) as exc:
         raise InvalidLogoutToken("not a signed JWT") from exc
     if kid is not None and all(key.kid != kid for key in keys):
-        keys = KeySet.import_key_set(client.fetch_jwk_set(force=True))
+        refetched_at: float = current_app.extensions.get("catalogue_keys_refetched_at", -1e9)
+        if time.monotonic() - refetched_at >= _KEY_REFETCH_INTERVAL_S:
+            current_app.extensions["catalogue_keys_refetched_at"] = time.monotonic()
+            keys = KeySet.import_key_set(client.fetch_jwk_set(force=True))
     return validate_logout_token(value, keys, issuer, _settings().oidc_client_id)
 
 

@@ -8,13 +8,18 @@ process; the session held by the first process is over at its next request.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
 from flask import Flask
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 from sqlalchemy import select
 
+from catalogue.api.logout_tokens import BACKCHANNEL_EVENT
 from catalogue.models import AuditEvent, LoginSession
 from tests.app_servers import gunicorn
 from tests.e2e.conftest import CATALOGUE, IdentityProvider, sign_in_at_provider
@@ -116,3 +121,30 @@ def test_an_id_token_or_a_forged_token_ends_no_session(
     assert missing.status_code == 400 and "logout_token" in missing.json["error_description"]
     assert client.get("/api/me").status_code == 200  # still logged in
     assert len(events(sso_app, "logout_token_refused")) == 3
+
+
+def test_made_up_key_ids_fetch_the_providers_keys_at_most_once_a_minute(
+    sso_app: Flask, provider: IdentityProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sso = sso_app.extensions["catalogue_sso"]
+    fetch = sso.fetch_jwk_set
+    forced: list[bool] = []
+
+    def counted(force: bool = False) -> Any:
+        forced.append(force)
+        return fetch(force=force)
+
+    monkeypatch.setattr(sso, "fetch_jwk_set", counted)
+    sso_app.extensions.pop("catalogue_keys_refetched_at", None)
+    stranger = RSAKey.generate_key(2048)
+    now = int(time.time())
+    client = sso_app.test_client()
+    for n in range(3):
+        claims = {"iss": provider.issuer, "aud": provider.client_id, "iat": now, "jti": f"j{n}",
+                  "sub": "alice", "events": {BACKCHANNEL_EVENT: {}}}  # fmt: skip
+        forged = jwt.encode({"alg": "RS256", "kid": f"made-up-{n}"}, claims, stranger)
+        answer = client.post("/auth/backchannel-logout", data={"logout_token": forged})
+        assert answer.status_code == 400
+
+    assert forced.count(True) == 1  # the provider's keys fetched again once, not three times
+    sso_app.extensions.pop("catalogue_keys_refetched_at", None)
