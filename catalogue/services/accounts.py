@@ -163,7 +163,8 @@ def _orcid(raw: Any) -> str | None:
 # -- personal access tokens -------------------------------------------------------------------
 
 
-def _hash(secret: str) -> str:
+def hash_secret(secret: str) -> str:
+    """How a long random secret (a token's, a login session's) is stored: its SHA-256."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -205,7 +206,7 @@ def issue_token(
     token = ApiToken(
         user_id=identity.user_id,
         name=name,
-        token_hash=_hash(secret),
+        token_hash=hash_secret(secret),
         prefix=secret[:12],
         scopes=sorted(wanted, key=SCOPES.index),
         expires_at=expires_at,
@@ -244,7 +245,7 @@ def authenticate_token(session: Session, secret: str) -> tuple[User, ApiToken]:
     """
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         raise NotAuthenticated("The bearer token is malformed.")
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(secret)))
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
     if token is None:
         raise NotAuthenticated("The bearer token is not known.")
     now = utcnow()

@@ -10,7 +10,6 @@ too (the same sliding lifetime the signed cookie has).
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from catalogue.domain.errors import Forbidden, NotFound, ServiceError
 from catalogue.models import LoginSession, SeenLogoutToken, User, utcnow
+from catalogue.services.accounts import hash_secret
 from catalogue.services.audit import security_event
 from catalogue.services.permissions import Identity, can_administer
 
@@ -35,10 +35,6 @@ _SEEN_TOKENS_KEPT = timedelta(days=1)
 
 class ReplayedLogoutToken(ServiceError):
     """A back-channel logout token that was already acted on."""
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def open_session(
@@ -57,7 +53,7 @@ def open_session(
     work.add(
         LoginSession(
             user_id=user.id,
-            secret_hash=_hash(secret),
+            secret_hash=hash_secret(secret),
             provider_sid=provider_sid,
             via=via,
             ip=ip,
@@ -90,7 +86,7 @@ def session_for(work: Session, secret: str, lifetime: timedelta) -> LoginSession
     row = work.execute(
         select(LoginSession, User)
         .join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.secret_hash == _hash(secret))
+        .where(LoginSession.secret_hash == hash_secret(secret))
     ).first()
     if row is None:
         return None
@@ -128,7 +124,7 @@ def end_session(
 
 def log_out(work: Session, secret: str, ip: str | None) -> None:
     """End the session a cookie's secret belongs to: its person logged out."""
-    login = work.scalar(select(LoginSession).where(LoginSession.secret_hash == _hash(secret)))
+    login = work.scalar(select(LoginSession).where(LoginSession.secret_hash == hash_secret(secret)))
     if login is not None:
         end_session(work, login, "logout", login.user_id, {"ip": ip})
 
@@ -225,7 +221,7 @@ def provider_logout(
     ReplayedLogoutToken.  Returns how many sessions ended."""
     now = utcnow()
     work.execute(delete(SeenLogoutToken).where(SeenLogoutToken.seen_at < now - _SEEN_TOKENS_KEPT))
-    token_hash = _hash(f"{issuer}\n{jti}")
+    token_hash = hash_secret(f"{issuer}\n{jti}")
     if work.get(SeenLogoutToken, token_hash) is not None:
         raise ReplayedLogoutToken("This logout token was already used (its jti was seen).")
     # Two deliveries of one token at the same moment: the second insert fails on the key,
